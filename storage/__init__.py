@@ -1,0 +1,1 @@
+"""Where conversations are kept: tracker stores configured in endpoints.yml."""

@@ -1,0 +1,45 @@
+"""The embedded default tracker store: Rasa's SQL tracker store on a local SQLite file.
+
+Two things Rasa's own SQLite set-up lacks:
+- the folder of the database file is created if missing, so a fresh clone just works;
+- the connection uses SQLite's write-ahead log with `synchronous=NORMAL`, so saving a turn costs
+  no fsync (the file stays consistent after a crash; at worst the last turns are lost after a
+  power cut), and a `busy_timeout`, so concurrent saves wait instead of failing.
+
+endpoints.yml:
+    tracker_store:
+      type: storage.sqlite_tracker_store.SQLiteTrackerStore
+      db: var/conversations.db
+"""
+from pathlib import Path
+from typing import Any, Optional, Text
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy import event
+
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
+
+
+class SQLiteTrackerStore(SQLTrackerStore):
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        db: Text = "var/conversations.db",
+        event_broker: Optional[EventBroker] = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("host", None)  # Rasa passes the endpoint's url as `host`; a file has none.
+        kwargs.pop("dialect", None)
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
+        event.listen(self.engine, "connect", _set_pragmas)
+        self.engine.dispose()  # reconnect so the pragmas apply to every connection
+
+
+def _set_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    for pragma in PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()

@@ -1,0 +1,148 @@
+"""Fixtures that put the real, trained assistant under test.
+
+The newest model in models/ (built by `make train`) is loaded in-process once per session, and
+the real action server runs as a subprocess on a free loopback port for the whole session.
+"""
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_rasa_logs():
+    """Rasa's debug log prints whole messages; tests keep to warnings, as a server does."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+def newest_model() -> Path:
+    models = sorted((PROJECT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        pytest.exit("No trained model in models/. Run the tests with `make test`.", returncode=2)
+    return models[-1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return newest_model()
+
+
+@pytest.fixture(scope="session")
+def action_server_url():
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+        cwd=PROJECT,
+        env=dict(os.environ, SANIC_HOST="127.0.0.1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def load_agent(loop, model_path: Path, action_url: Optional[str], tracker_store=None):
+    """The trained assistant; `tracker_store` is an endpoint config (default: in memory)."""
+    from rasa.core.agent import load_agent as rasa_load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoints = AvailableEndpoints(
+        action=EndpointConfig(url=action_url) if action_url else None,
+        tracker_store=tracker_store,
+    )
+    return loop.run_until_complete(
+        rasa_load_agent(model_path=str(model_path), endpoints=endpoints, loop=loop)
+    )
+
+
+@pytest.fixture(scope="session")
+def agent(loop, model_path, action_server_url):
+    return load_agent(loop, model_path, action_server_url)
+
+
+class Conversation:
+    """One user talking to the assistant: send text, read the replies and the tracker."""
+
+    def __init__(self, agent, loop, sender_id: Optional[str] = None):
+        self.agent = agent
+        self.loop = loop
+        self.sender_id = sender_id or f"test-{uuid.uuid4().hex}"
+
+    def send(self, text: str) -> List[Dict]:
+        return self.loop.run_until_complete(
+            self.agent.handle_text(text, sender_id=self.sender_id)
+        ) or []
+
+    def say(self, text: str) -> str:
+        """Sends text; returns all reply texts joined, for simple assertions."""
+        return "\n".join(reply.get("text", "") for reply in self.send(text))
+
+    @property
+    def tracker(self):
+        return self.loop.run_until_complete(
+            self.agent.tracker_store.get_or_create_tracker(self.sender_id)
+        )
+
+    def slot(self, name: str):
+        return self.tracker.get_slot(name)
+
+    @property
+    def last_intent(self) -> str:
+        return self.tracker.latest_message.intent.get("name")
+
+
+@pytest.fixture
+def chat(agent, loop) -> Conversation:
+    return Conversation(agent, loop)
+
+
+def buttons(replies: List[Dict]) -> List[Dict]:
+    return [button for reply in replies for button in reply.get("buttons") or []]

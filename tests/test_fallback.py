@@ -1,0 +1,37 @@
+"""The two-stage fallback: "did you mean" buttons, then a rephrase, then help, never a guess."""
+from conftest import buttons
+
+GIBBERISH = "qwzx plorf vrmbl"
+
+
+def test_unclear_message_gets_did_you_mean_buttons_not_a_guess(chat):
+    replies = chat.send(GIBBERISH)
+    assert chat.tracker.latest_message.intent["name"] == "nlu_fallback"
+    assert "Did you mean" in replies[0]["text"]
+    payloads = [b["payload"] for b in buttons(replies)]
+    assert payloads[-1] == "/out_of_scope"  # "Something else"
+    assert 2 <= len(payloads) <= 4
+    assert all(p.startswith("/") for p in payloads)
+
+
+def test_picking_a_suggestion_answers_it(chat):
+    chat.send(GIBBERISH)
+    answer = chat.say("/ask_medications")
+    assert "Methadone" in answer
+    assert chat.tracker.active_loop_name is None
+
+
+def test_something_else_asks_to_rephrase_then_a_clear_question_is_answered(chat):
+    chat.send(GIBBERISH)
+    assert "say it another way" in chat.say("/out_of_scope")
+    assert "Methadone" in chat.say("which medications treat opioid use disorder")
+
+
+def test_giving_up_still_offers_topics_and_the_emergency_line(chat):
+    chat.send(GIBBERISH)
+    chat.send("/out_of_scope")
+    chat.send("blorptastic zingwobble")
+    replies = chat.send("/out_of_scope")
+    text = replies[-1]["text"]
+    assert "couldn't work that out" in text and "911" in text
+    assert buttons(replies)
