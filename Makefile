@@ -9,7 +9,9 @@ PY := $(VENV)/bin/python
 RASA := $(PY) -m rasa
 # The spaCy pipeline's folder is named in config.yml (SpacyNLP's `model`), the one place it lives.
 SPACY_MODEL := $(shell sed -n 's|^ *model: *\(build/spacy/[^ ]*\).*|\1|p' config.yml | head -n 1)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data components -type f -not -name '*.pyc' 2>/dev/null)
+# Emergency responses are generated from their templates (see data/safety/crisis_replies.yml).
+SAFETY_DOMAIN := domain/safety.yml
+TRAINING_INPUTS := config.yml $(SAFETY_DOMAIN) $(shell find domain data safety -type f -not -name '*.pyc' 2>/dev/null)
 
 HOST ?= 127.0.0.1
 PORT ?= 5005
@@ -20,12 +22,13 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install spacy train run shell test validate pytest test-stories bench lock clean
+.PHONY: help install spacy train run shell test validate pytest test-stories eval bench lock clean
 
 help:
 	@echo "make run     set up everything, train if needed, start the assistant on $(HOST):$(PORT)"
 	@echo "make test    set up everything, train if needed, run every check"
 	@echo "make shell   chat with the assistant in this terminal"
+	@echo "make eval    held-out questions through the assistant; accuracy per topic"
 	@echo "make bench   train, start and load-test; prints timings and memory"
 	@echo "make train   train only (skipped when data and config are unchanged)"
 	@echo "make clean   remove the venv, the built spaCy pipeline, models and results"
@@ -46,13 +49,18 @@ spacy: $(SPACY_MODEL)/meta.json
 $(SPACY_MODEL)/meta.json: $(VENV)/.installed spacy_pipeline/build.py
 	$(PY) -m spacy_pipeline.build $(SPACY_MODEL)
 
+$(SAFETY_DOMAIN): data/safety/crisis_replies.yml safety/replies.py $(VENV)/.installed
+	$(PY) -m safety.replies
+
 # Rasa fingerprints every graph component and retrains only what changed; the stamp lets us skip
 # even starting Rasa when no training input is newer than the last model.
 train: models/.trained
 
+# The stamp carries the time training started, so a file edited during training is seen next time.
 models/.trained: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
-	$(RASA) train --out models
-	@touch $@
+	@mkdir -p models && touch models/.train-started
+	$(RASA) train --domain domain --out models
+	@mv models/.train-started $@
 
 # --- use ----------------------------------------------------------------------------------------
 
@@ -69,7 +77,7 @@ shell: train
 test: validate pytest test-stories
 	@echo "All checks passed."
 
-validate: $(VENV)/.installed
+validate: $(VENV)/.installed $(SAFETY_DOMAIN)
 	$(PY) scripts/validate_data.py
 
 pytest: train
@@ -79,8 +87,13 @@ pytest: train
 test-stories: train
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/stories
 
-bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json
+# Held-out questions (tests/eval/questions.yml), never tuned to: accuracy per topic.
+eval: train
+	$(PY) scripts/eval_questions.py
+
+bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench_detector.py
 
 # Refresh requirements.lock after changing requirements.txt.
 lock: $(VENV)/.installed

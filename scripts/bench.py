@@ -77,6 +77,8 @@ def peak_rss_mb(pid: int) -> Optional[float]:
 def train(project: Path, out_dir: Path, config: Optional[str]) -> float:
     cmd = [sys.executable, "-m", "rasa", "train", "--force", "--out", str(out_dir),
            "--fixed-model-name", "bench"]
+    if (project / "domain").is_dir():
+        cmd += ["--domain", "domain"]
     if config:
         cmd += ["--config", config]
     print(f"[bench] training ({' '.join(cmd[2:])}) ...", flush=True)

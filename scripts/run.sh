@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Rasa's telemetry (and the error reports it sends to an outside host) stays off.
+export RASA_TELEMETRY_ENABLED=false
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"

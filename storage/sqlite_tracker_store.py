@@ -1,6 +1,6 @@
 """The embedded default tracker store: Rasa's SQL tracker store on a local SQLite file.
 
-Two things Rasa's own SQLite set-up lacks:
+Three things Rasa's own SQLite set-up lacks:
 - the folder of the database file is created if missing, so a fresh clone just works;
 - the connection uses SQLite's write-ahead log with `synchronous=NORMAL`, so saving a turn costs
   no fsync (the file stays consistent after a crash; at worst the last turns are lost after a
@@ -17,9 +17,14 @@ from typing import Any, Optional, Text
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from sqlalchemy import event
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event, text
 
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")
+from storage.erasure import asks_to_erase
+
+# secure_delete overwrites deleted rows, so a deleted conversation is gone from the file too.
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+           "PRAGMA secure_delete=ON")
 
 
 class SQLiteTrackerStore(SQLTrackerStore):
@@ -36,6 +41,21 @@ class SQLiteTrackerStore(SQLTrackerStore):
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
         event.listen(self.engine, "connect", _set_pragmas)
         self.engine.dispose()  # reconnect so the pragmas apply to every connection
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if asks_to_erase(tracker):
+            await self.delete(tracker.sender_id)
+        else:
+            await super().save(tracker)
+
+    async def delete(self, sender_id: Text) -> None:
+        """Deletes every stored event of one conversation, all its sessions included."""
+        with self.session_scope() as session:
+            session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+            # Copy the overwritten pages back into the database file and empty the write-ahead
+            # log, which still holds the conversation's old pages until then.
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def _set_pragmas(connection, _record) -> None:

@@ -116,14 +116,17 @@ class Conversation:
         self.loop = loop
         self.sender_id = sender_id or f"test-{uuid.uuid4().hex}"
 
-    def send(self, text: str) -> List[Dict]:
-        return self.loop.run_until_complete(
-            self.agent.handle_text(text, sender_id=self.sender_id)
-        ) or []
+    def send(self, text: str, metadata: Optional[Dict] = None) -> List[Dict]:
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    def say(self, text: str) -> str:
+        output = CollectingOutputChannel()
+        message = UserMessage(text, output, self.sender_id, metadata=metadata)
+        self.loop.run_until_complete(self.agent.handle_message(message))
+        return output.messages
+
+    def say(self, text: str, metadata: Optional[Dict] = None) -> str:
         """Sends text; returns all reply texts joined, for simple assertions."""
-        return "\n".join(reply.get("text", "") for reply in self.send(text))
+        return "\n".join(reply.get("text", "") for reply in self.send(text, metadata))
 
     @property
     def tracker(self):
@@ -146,3 +149,14 @@ def chat(agent, loop) -> Conversation:
 
 def buttons(replies: List[Dict]) -> List[Dict]:
     return [button for reply in replies for button in reply.get("buttons") or []]
+
+
+_SESSION_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Shows the safety suite's figures (recall per stratum, false alarms) after the run."""
+    report = PROJECT / "results" / "safety" / "report.md"
+    if report.exists() and report.stat().st_mtime >= _SESSION_STARTED:
+        terminalreporter.write_sep("=", "safety suite")
+        terminalreporter.write_line(report.read_text(encoding="utf-8"))

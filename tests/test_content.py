@@ -1,49 +1,109 @@
-"""Content rules the framework cannot check: sources on answers, only vetted phone numbers."""
+"""Content rules the framework cannot check: every answer names its source, stays short, uses
+person-first language, gives no doses; only vetted phone numbers; nothing from the commercial
+admissions lines in the source articles."""
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import PROJECT
 
-DOMAIN = yaml.safe_load((PROJECT / "domain.yml").read_text())
-RESPONSES = DOMAIN["responses"]
+DOMAIN_FILES = sorted((PROJECT / "domain").rglob("*.yml"))
+ANSWER_FILES = sorted((PROJECT / "domain" / "answers").glob("*.yml"))
 
-# Responses that answer a question; each must name its source.
-ANSWERS = ["utter_treatment_options", "utter_medications", "utter_withdrawal",
-           "utter_helping_someone", "utter_find_help"]
-AUTHORITIES = ("NIDA", "SAMHSA", "ASAM", "National Institutes of Health", "DSM-5", "FDA",
-               "Current Psychiatry")
 
-# Public, non-commercial numbers from ../shared/safety/helplines.md. Anything else that looks like
-# a phone number (the source articles' admissions lines, above all) must not reach a user.
-VETTED_NUMBERS = {"911", "988", "741741", "1-800-662-4357", "1-800-487-4889", "1-800-222-1222",
-                  "1-800-484-3731"}
-# A formatted phone number, or digits right after "call", "text" or "dial" (911, 988, 741741).
+def responses_in(paths):
+    found = {}
+    for path in paths:
+        for name, variations in (yaml.safe_load(path.read_text()).get("responses") or {}).items():
+            found.setdefault(name, []).extend((path.name, v) for v in variations)
+    return found
+
+
+RESPONSES = responses_in(DOMAIN_FILES)
+ANSWERS = responses_in(ANSWER_FILES)
+
+# The citable authorities of the source articles' reference lists.
+AUTHORITIES = ("NIDA", "SAMHSA", "ASAM", "American Society of Addiction Medicine", "DSM-5",
+               "American Psychiatric Association", "APA", "FDA", "NIH",
+               "National Institutes of Health", "HHS", "Department of Health and Human Services",
+               "Center for Substance Abuse Treatment", "National Institute of Justice",
+               "Current Psychiatry", "Psychiatric Services", "Journal", "Lancet", "Addiction",
+               "et al.", "Dimeff", "Linehan", "Bell", "Schuckit", "Fox", "Grogan")
+SOURCE = re.compile(r"^Source: .+")
+MAX_ANSWER_CHARS = 800
+
+# Public, non-commercial numbers from ../shared/safety/helplines.md.
+VETTED_NUMBERS = {"911", "988", "9-8-8", "741741", "1-800-662-4357", "1-800-487-4889",
+                  "1-800-222-1222", "1-800-484-3731", "999", "112", "000", "116 123", "85258",
+                  "50808", "13 11 14", "111"}
+# Rows marked "verify" in helplines.md: never sent until someone has checked them again.
+UNVERIFIED_NUMBERS = ["0300 123 6600", "1800 459 459", "1-888-688-6677", "13 11 26",
+                      "1800 250 015"]
 PHONE = re.compile(r"\b(?:1-)?\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b"
-                   r"|\b(?:call|text|dial)(?: or text)?(?: \w+ to)? (\d[\d-]*\d)", re.IGNORECASE)
+                   r"|\b(?:call|text|dial|on|at)(?: or text)?(?: \w+ to)? "
+                   r"(\d[\d -]*\d|\d)(?=[\s.,;:)]|$)", re.IGNORECASE)
 COMMERCIAL = re.compile(r"800-?926-?9037|866-?968-?5444|888-?341-?7785|800-?584-?5399|Who Answers",
                         re.IGNORECASE)
-SHIPPED = ["domain.yml", "data", "actions", "credentials.yml", "endpoints.yml", "README.md"]
+NOT_PERSON_FIRST = re.compile(r"\b(addicts?|abusers?|junkies?|dope ?fiends?|users? of drugs)\b|"
+                              r"\b(clean|dirty) (urine|tests?|drug tests?)\b|"
+                              r"\b(get|gets|getting|got|stay|stays|stayed|staying) clean\b", re.IGNORECASE)
+DOSE = re.compile(r"\b\d+(\.\d+)?\s?(mg|milligrams?|mcg|micrograms?|ml|cc)\b", re.IGNORECASE)
 
 
-def response_texts(name):
-    return [variation.get("text", "") for variation in RESPONSES[name]]
+def texts(responses):
+    for name, variations in responses.items():
+        for path, variation in variations:
+            yield name, path, variation
 
 
-@pytest.mark.parametrize("name", ANSWERS)
-def test_answers_name_an_authority_as_their_source(name):
-    for text in response_texts(name):
-        source_lines = [line for line in text.splitlines() if line.startswith("Source: ")]
-        assert source_lines, f"{name} has no 'Source:' line"
-        assert any(authority in source_lines[-1] for authority in AUTHORITIES), source_lines[-1]
+def is_clarifying(variation) -> bool:
+    """A question or an offer back to the user ("Which one do you mean?", "Here is what I can
+    tell you:"), with buttons: it states no fact, so it needs no source."""
+    return variation.get("text", "").rstrip().endswith(("?", ":")) and bool(variation.get("buttons"))
+
+
+def phone_numbers(text):
+    return [m.group(1) or m.group(0) for m in PHONE.finditer(text)]
+
+
+def test_there_are_answers():
+    assert len(ANSWERS) >= 40
+
+
+@pytest.mark.parametrize("name, path, variation", list(texts(ANSWERS)),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_every_answer_names_an_authority(name, path, variation):
+    text = variation.get("text", "")
+    if name.startswith("utter_request_"):
+        # Refusals state no fact to source; they must route to help instead.
+        assert "1-800-662-4357" in text or "FindTreatment.gov" in text, f"{path}: {name}"
+        return
+    if is_clarifying(variation):
+        return
+    last = text.strip().splitlines()[-1]
+    assert SOURCE.match(last), f"{path}: {name} does not end with a 'Source:' line"
+    assert any(authority in last for authority in AUTHORITIES), f"{path}: {name}: {last}"
+
+
+@pytest.mark.parametrize("name, path, variation", list(texts(ANSWERS)),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_answers_fit_a_phone_screen_and_the_language_rules(name, path, variation):
+    text = variation.get("text", "")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("Source: "))
+    assert len(body) <= MAX_ANSWER_CHARS, f"{path}: {name} is {len(body)} characters"
+    assert not NOT_PERSON_FIRST.search(text), f"{path}: {name}: {NOT_PERSON_FIRST.search(text)}"
+    assert not DOSE.search(text), f"{path}: {name} gives a dose: {DOSE.search(text)}"
+    placeholders = set(re.findall(r"{(\w+)}", text)) - {"subject"}
+    assert not placeholders, f"{path}: {name} has placeholders {placeholders}"
 
 
 def shipped_files():
-    for entry in SHIPPED:
-        path = PROJECT / entry
-        yield from ([path] if path.is_file() else
-                    (p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".py", ".csv", ".md"}))
+    for folder in ("domain", "data", "actions", "safety", "docs"):
+        yield from (p for p in (PROJECT / folder).rglob("*")
+                    if p.is_file() and p.suffix in {".yml", ".py", ".csv", ".md"})
+    yield PROJECT / "README.md"
 
 
 def test_no_commercial_admissions_line_anywhere():
@@ -51,19 +111,21 @@ def test_no_commercial_admissions_line_anywhere():
     assert not offenders
 
 
-def phone_numbers(text):
-    return [match.group(1) or match.group(0) for match in PHONE.finditer(text)]
-
-
 def test_every_phone_number_in_a_response_is_vetted():
-    for name in RESPONSES:
-        for text in response_texts(name):
-            unvetted = set(phone_numbers(text)) - VETTED_NUMBERS
-            assert not unvetted, f"{name}: unvetted numbers {unvetted}"
+    for name, path, variation in texts(RESPONSES):
+        text = variation.get("text", "")
+        unvetted = set(phone_numbers(text)) - VETTED_NUMBERS
+        assert not unvetted, f"{path}: {name}: unvetted numbers {unvetted}"
+        for number in UNVERIFIED_NUMBERS:
+            assert number not in text, f"{path}: {name} uses {number}, marked 'verify'"
 
 
-def test_the_checks_catch_a_commercial_number():
-    # Guards the two checks above against silently matching nothing.
+def test_the_checks_catch_what_they_look_for():
+    # Guards the checks above against silently matching nothing.
     assert COMMERCIAL.search("call 866-968-5444 now")
     assert phone_numbers("call 1-888-341-7785 today") == ["1-888-341-7785"]
     assert phone_numbers("call or text 988, or text HOME to 741741") == ["988", "741741"]
+    assert phone_numbers("call Samaritans on 116 123 now") == ["116 123"]
+    assert NOT_PERSON_FIRST.search("treatment helps addicts")
+    assert NOT_PERSON_FIRST.search("she has stayed clean")
+    assert DOSE.search("take 30 mg a day")

@@ -1,0 +1,97 @@
+"""Actions for follow-up questions about answers: comparisons and "where is that from?".
+
+Both only choose which domain response to send; every word is in domain/answers/.
+"""
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+# The canonical order of subjects (docs/knowledge.md); comparison responses are named
+# utter_compare_<a>__<b> with a before b in this order.
+SUBJECTS = [
+    "methadone", "buprenorphine", "suboxone", "naltrexone", "naloxone", "diamorphine",
+    "lofexidine", "inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient",
+    "detox", "short_term_residential", "long_term_residential", "sober_living", "cbt", "dbt",
+    "met", "contingency_management", "community_reinforcement", "family_therapy", "talk_therapy",
+    "group_counseling", "individual_counseling", "twelve_step",
+]
+SOURCE_PREFIX = "Source: "
+
+
+def subject_before_this_message(tracker: Tracker) -> Optional[Text]:
+    """The subject being discussed before the latest message ("compare *it* with X")."""
+    seen_latest_user_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_latest_user_message:
+                continue
+            seen_latest_user_message = True
+        elif (seen_latest_user_message and event.get("event") == "slot"
+              and event.get("name") == "subject" and event.get("value") in SUBJECTS):
+            return event["value"]
+    return None
+
+
+def comparison_pair(tracker: Tracker) -> List[Text]:
+    named = []
+    for entity in tracker.latest_message.get("entities") or []:
+        value = entity.get("value")
+        if entity.get("entity") == "subject" and value in SUBJECTS and value not in named:
+            named.append(value)
+    if len(named) == 1:
+        earlier = subject_before_this_message(tracker)
+        if earlier and earlier != named[0]:
+            named.insert(0, earlier)
+    return sorted(named[:2], key=SUBJECTS.index)
+
+
+class ActionCompare(Action):
+    def name(self) -> Text:
+        return "action_compare"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        pair = comparison_pair(tracker)
+        if len(pair) < 2:
+            dispatcher.utter_message(response="utter_compare_which")
+            return []
+        response = f"utter_compare_{pair[0]}__{pair[1]}"
+        if response in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=response)
+        else:
+            first, second = pair
+            dispatcher.utter_message(response="utter_compare_unknown", buttons=[
+                {"title": f"About {first.replace('_', ' ')}",
+                 "payload": f'/ask_what_is{{"subject": "{first}"}}'},
+                {"title": f"About {second.replace('_', ' ')}",
+                 "payload": f'/ask_what_is{{"subject": "{second}"}}'},
+            ])
+        # Follow-ups after a comparison are about the subject named last.
+        return [SlotSet("subject", pair[-1])]
+
+
+def last_source(tracker: Tracker) -> Optional[Text]:
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        lines = (event.get("text") or "").splitlines()
+        for line in reversed(lines):
+            if line.startswith(SOURCE_PREFIX):
+                return line[len(SOURCE_PREFIX):]
+    return None
+
+
+class ActionLastSource(Action):
+    def name(self) -> Text:
+        return "action_last_source"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        source = last_source(tracker)
+        if source:
+            dispatcher.utter_message(response="utter_source", source=source)
+        else:
+            dispatcher.utter_message(response="utter_no_source")
+        return []

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (the crisis detector has its own package, safety/)."""
