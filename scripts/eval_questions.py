@@ -10,10 +10,14 @@ Exit status 1 when overall accuracy is below --min (default 0.90).
 """
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import re
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -59,13 +63,47 @@ def answer_key(replies: List[Dict], index) -> str:
     return "(no answer)"
 
 
-async def evaluate(model: Path, questions: List[Dict]):
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def action_server():
+    """The real action server on a free loopback port: comparisons, "did you mean" and "where is
+    that from?" are custom actions, and the assistant is evaluated as it runs."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
+        cwd=PROJECT, env=dict(os.environ, SANIC_HOST="127.0.0.1"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the action server did not start")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+async def evaluate(model: Path, questions: List[Dict], action_url: str):
     from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
-    agent = await load_agent(model_path=str(model))
+    agent = await load_agent(model_path=str(model),
+                             endpoints=AvailableEndpoints(action=EndpointConfig(url=action_url)))
     index = response_index(agent.domain)
     results = []
     for question in questions:
@@ -91,7 +129,8 @@ def main() -> int:
         if not EXPECT.match(question["expect"]):
             print(f"malformed expect: {question}", file=sys.stderr)
             return 2
-    results = asyncio.run(evaluate(models[-1], questions))
+    with action_server() as action_url:
+        results = asyncio.run(evaluate(models[-1], questions, action_url))
 
     per_topic = defaultdict(lambda: [0, 0])
     misses = []

@@ -1,6 +1,6 @@
 """The embedded default tracker store: Rasa's SQL tracker store on a local SQLite file.
 
-Three things Rasa's own SQLite set-up lacks:
+Four things Rasa's own SQLite set-up lacks:
 - the folder of the database file is created if missing, so a fresh clone just works;
 - the connection uses SQLite's write-ahead log with `synchronous=NORMAL`, so saving a turn costs
   no fsync (the file stays consistent after a crash; at worst the last turns are lost after a
@@ -18,10 +18,14 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+import sqlalchemy
 from sqlalchemy import event, text
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from storage.erasure import asks_to_erase
 
+POOL_SIZE = 4
 # secure_delete overwrites deleted rows, so a deleted conversation is gone from the file too.
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
            "PRAGMA secure_delete=ON")
@@ -39,8 +43,16 @@ class SQLiteTrackerStore(SQLTrackerStore):
         kwargs.pop("dialect", None)
         Path(db).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
+        # One pooled engine in place of Rasa's, with the pragmas set on each new connection.
+        # Rasa serves every message on one event-loop thread; the pool may hand a connection to
+        # another thread only after it is returned, which SQLite allows without the check.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sqlalchemy.create_engine(
+            url, poolclass=QueuePool, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+            connect_args={"check_same_thread": False})
         event.listen(self.engine, "connect", _set_pragmas)
-        self.engine.dispose()  # reconnect so the pragmas apply to every connection
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if asks_to_erase(tracker):
