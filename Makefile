@@ -22,13 +22,14 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install spacy train run shell test validate pytest test-stories eval bench lock clean
+.PHONY: help install spacy train run shell test validate pytest test-stories eval cv bench lock clean
 
 help:
 	@echo "make run     set up everything, train if needed, start the assistant on $(HOST):$(PORT)"
 	@echo "make test    set up everything, train if needed, run every check"
 	@echo "make shell   chat with the assistant in this terminal"
 	@echo "make eval    held-out questions through the assistant; accuracy per topic"
+	@echo "make cv      NLU 5-fold cross-validation; macro F1 on intents"
 	@echo "make bench   train, start and load-test; prints timings and memory"
 	@echo "make train   train only (skipped when data and config are unchanged)"
 	@echo "make clean   remove the venv, the built spaCy pipeline, models and results"
@@ -86,6 +87,13 @@ pytest: train
 # End-to-end test stories through the trained model; any wrong prediction fails the run.
 test-stories: train
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+# NLU 5-fold cross-validation (issue 4's bar); reports in results/cv/ (intent_report.json).
+cv: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
+	  --out results/cv
+	@$(PY) -c "import json; r = json.load(open('results/cv/intent_report.json')); \
+	  print(f\"intent macro F1 {r['macro avg']['f1-score']:.3f}, accuracy {r['accuracy']:.3f}\")"
 
 # Held-out questions (tests/eval/questions.yml), never tuned to: accuracy per topic.
 eval: train
