@@ -2,6 +2,7 @@
 keep context, comparisons, "where is that from?", "tell me more", refusals."""
 import pytest
 
+from commercial_numbers import commercial_numbers_in
 from conftest import buttons
 
 
@@ -80,5 +81,4 @@ def test_answers_never_show_a_commercial_number(chat):
     for question in ["how do I find a rehab", "who can I call about treatment",
                      "does insurance cover treatment"]:
         text = answer(chat.send(question))
-        for number in ("866-968-5444", "800-584-5399", "800-926-9037", "888-341-7785"):
-            assert number not in text
+        assert not commercial_numbers_in(text)
