@@ -2,10 +2,12 @@
 from conftest import buttons
 
 GIBBERISH = "qwzx plorf vrmbl"
+# One word that fits two topics about equally (coping as a family, or naloxone at home).
+AMBIGUOUS = "family"
 
 
 def test_unclear_message_gets_did_you_mean_buttons_not_a_guess(chat):
-    replies = chat.send(GIBBERISH)
+    replies = chat.send(AMBIGUOUS)
     assert chat.tracker.latest_message.intent["name"] == "nlu_fallback"
     assert "Did you mean" in replies[0]["text"]
     payloads = [b["payload"] for b in buttons(replies)]
@@ -14,15 +16,23 @@ def test_unclear_message_gets_did_you_mean_buttons_not_a_guess(chat):
     assert all(p.startswith("/") for p in payloads)
 
 
+def test_gibberish_gets_no_guess_but_a_request_to_rephrase_and_topics(chat):
+    replies = chat.send(GIBBERISH)
+    assert chat.tracker.latest_message.intent["name"] == "nlu_fallback"
+    assert "say it another way" in replies[0]["text"]
+    assert "Did you mean" not in replies[0]["text"]
+    assert "/ask_treatment_options" in [b["payload"] for b in buttons(replies)]  # the topics
+
+
 def test_picking_a_suggestion_answers_it(chat):
-    chat.send(GIBBERISH)
+    chat.send(AMBIGUOUS)
     answer = chat.say("/ask_medications")
     assert "Methadone" in answer
     assert chat.tracker.active_loop_name is None
 
 
 def test_something_else_asks_to_rephrase_then_a_clear_question_is_answered(chat):
-    chat.send(GIBBERISH)
+    chat.send(AMBIGUOUS)
     assert "say it another way" in chat.say("/out_of_scope")
     assert "Methadone" in chat.say("which medications treat opioid use disorder")
 
