@@ -2,8 +2,8 @@
 from conftest import buttons
 
 GIBBERISH = "qwzx plorf vrmbl"
-# One word that fits two topics about equally (coping as a family, or naloxone at home).
-AMBIGUOUS = "family"
+# One word that fits several topics about equally (what the assistant does, helping someone).
+AMBIGUOUS = "help"
 
 
 def test_unclear_message_gets_did_you_mean_buttons_not_a_guess(chat):

@@ -28,19 +28,34 @@ EXAMPLES = {
     "greet": ["hello", "hi there", "hey", "good morning", "hiya", "hello again"],
 }
 UNSEEN = ["methadone withdrawal", "hi what is withdrawal", "morning", "how long does methadone last",
-          "something else entirely"]
+          "something else entirely", "what works"]
+
+
+class TwoFeaturizers:
+    """Word counts, then character n-gram counts: the two blocks our pipeline gives."""
+
+    def __init__(self, texts):
+        self.blocks = [CountVectorizer().fit(texts),
+                       CountVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(texts)]
+        self.words = len(self.blocks[0].vocabulary_)
+
+    def transform(self, texts):
+        return scipy.sparse.hstack([b.transform(texts) for b in self.blocks], format="csr")
 
 
 def featurised(texts, vectorizer, intents=None):
+    blocks = vectorizer.blocks if isinstance(vectorizer, TwoFeaturizers) else [vectorizer]
     messages = []
     for index, text in enumerate(texts):
         data = {"text": text}
         if intents:
             data["intent"] = intents[index]
         message = Message(data=data)
-        counts = scipy.sparse.coo_matrix(vectorizer.transform([text]))
-        message.add_features(Features(counts, "sentence", "text", "test"))
-        message.add_features(Features(counts, "sequence", "text", "test"))
+        for number, block in enumerate(blocks):
+            counts = scipy.sparse.coo_matrix(block.transform([text]))
+            origin = f"run_CountVectorsFeaturizer{number}"
+            message.add_features(Features(counts, "sentence", "text", origin))
+            message.add_features(Features(counts, "sequence", "text", origin))
         messages.append(message)
     return messages
 
@@ -49,7 +64,7 @@ def featurised(texts, vectorizer, intents=None):
 def trained(tmp_path):
     texts = [t for examples in EXAMPLES.values() for t in examples]
     intents = [i for i, examples in EXAMPLES.items() for _ in examples]
-    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(1, 3)).fit(texts + UNSEEN)
+    vectorizer = TwoFeaturizers(texts + UNSEEN)
     storage = LocalModelStorage(tmp_path)
     resource = Resource("intent_classifier")
     context = ExecutionContext(graph_schema=None, node_name="classifier")
@@ -67,7 +82,12 @@ def test_probabilities_match_scikit_learn(trained):
     svm = LinearSVC(C=1.0, class_weight="balanced", random_state=42)
     svm.fit(tfidf.transform(counts), intents)
     unseen = tfidf.transform(vectorizer.transform(UNSEEN))
-    nearest = (unseen @ tfidf.transform(counts).T).max(axis=1).toarray().ravel()
+    # Familiarity compares words only: the first block, tf-idf weighted, each row unit length.
+    words = slice(0, vectorizer.words)
+    word_tfidf = TfidfTransformer(sublinear_tf=True).fit(counts[:, words])
+    word_tfidf.idf_ = tfidf.idf_[words]
+    nearest = (word_tfidf.transform(vectorizer.transform(UNSEEN)[:, words])
+               @ word_tfidf.transform(counts[:, words]).T).max(axis=1).toarray().ravel()
     familiarity = np.minimum(1.0, nearest / classifier.config["min_similarity"])
     expected = softmax(svm.decision_function(unseen) * classifier.temperature, axis=1)
 
@@ -76,14 +96,16 @@ def test_probabilities_match_scikit_learn(trained):
     assert list(classifier.classes) == list(svm.classes_)
     np.testing.assert_allclose(got, expected * familiarity[:, None], atol=1e-4)
     assert (familiarity == 1.0).any() and (familiarity < 1.0).any()  # both paths are tested
+    assert (familiarity == 0.0).any()  # "something else entirely": no word we know
 
 
 def test_a_message_unlike_any_example_loses_confidence(trained):
     classifier, vectorizer, *_ = trained
     familiar, unfamiliar = classifier.probabilities(
-        featurised(["what is methadone", "zzqx vvkj"], vectorizer))
+        featurised(["what is methadone", "whaat iz methadoone"], vectorizer))
     assert familiar.sum() == pytest.approx(1.0, abs=1e-6) and familiar.max() > 0.5
-    assert unfamiliar.sum() < 0.8  # nearest example at ~0.22 similarity: scaled by ~0.22 / 0.3
+    # Letters in common, but not one known word: no reading at all.
+    assert unfamiliar.sum() == 0.0
 
 
 def test_temperature_is_fitted_and_confidence_follows_it(trained):
@@ -125,3 +147,12 @@ def test_features_are_read_as_rasa_combines_them():
     got = LinearIntentClassifier._counts([message])
     assert got.shape == expected.shape
     np.testing.assert_array_equal(got.toarray(), expected.toarray())
+
+
+def test_familiarity_reads_the_word_counts_even_after_other_featurizers():
+    message = Message(data={"text": "what is methadone"})
+    for origin, width in (("run_RegexFeaturizer2", 3), ("run_CountVectorsFeaturizer5", 7),
+                          ("run_CountVectorsFeaturizer6", 11)):
+        message.add_features(Features(scipy.sparse.coo_matrix((1, width)), "sentence", "text",
+                                      origin))
+    assert LinearIntentClassifier._word_block(message) == (3, 10)

@@ -28,6 +28,19 @@ def test_subjects_and_their_synonyms_are_understood(chat, question, must_contain
     assert source_line(text)
 
 
+@pytest.mark.parametrize("question, subject", [
+    ("what is cognitive behavioural therapy", "cbt"),
+    ("how does dialectical behavior therapy help", "dbt"),
+    ("whats community reinforcement and family training", "community_reinforcement"),
+])
+def test_a_subject_named_in_full_gets_that_subjects_answer(chat, question, subject):
+    """The subject's long name must not pull the question to a general topic ("therapies")."""
+    text = answer(chat.send(question))
+    assert chat.slot("subject") == subject
+    assert chat.last_intent in ("ask_what_is", "ask_how_it_works")
+    assert source_line(text)
+
+
 def test_follow_ups_keep_the_subject(chat):
     chat.send("what is methadone?")
     assert chat.slot("subject") == "methadone"

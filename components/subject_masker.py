@@ -1,0 +1,99 @@
+"""Shows the intent classifier "a subject" where a message names a medication, setting or therapy.
+
+"What is cognitive behavioural therapy?" and "what is cbt?" ask the same thing; the answer comes
+from the `subject` entity, and the intent should not depend on which subject is named. Without
+this, the long name's words ("therapy", "behavioural") pulled such questions to the general
+`ask_therapies` intent. The masker gives every token inside a subject name the same lemma
+(SUBJECT_LEMMA), which is what the count-vector featurizers read; the token text, the entities
+and the crisis detector (which reads the raw text) are untouched.
+
+The subject names are the `subject` lookup table of the training data, matched the same way on
+training examples and on live messages, so both are masked alike whether or not an example was
+annotated.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+SUBJECT_LEMMA = "subjectname"
+NAMES_FILE = "subject_names.json"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
+)
+class SubjectMasker(GraphComponent):
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lookup_table": "subject"}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, names: Optional[List[Text]] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._set_names(names or [])
+
+    def _set_names(self, names: List[Text]) -> None:
+        self.names = sorted({n.strip().lower() for n in names if n.strip()}, key=len,
+                            reverse=True)
+        self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, self.names))
+                                    + r")(?!\w)", re.IGNORECASE) if self.names else None)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SubjectMasker:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        names = [element for table in training_data.lookup_tables
+                 if table.get("name") == self.config["lookup_table"]
+                 for element in table.get("elements", [])]
+        self._set_names(names)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / NAMES_FILE).write_text(json.dumps(self.names), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> SubjectMasker:
+        try:
+            with model_storage.read_from(resource) as directory:
+                names = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            names = []
+        return cls(config, model_storage, resource, names)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._pattern is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            tokens = message.get(TOKENS_NAMES[TEXT])
+            if not text or not tokens:
+                continue
+            spans = [match.span() for match in self._pattern.finditer(text)]
+            for token in tokens:
+                if any(start <= token.start and token.end <= end for start, end in spans):
+                    token.lemma = SUBJECT_LEMMA
+        return messages
