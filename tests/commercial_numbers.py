@@ -1,8 +1,9 @@
 """The commercial admissions numbers printed in the source articles, kept out of the project.
 
 They must never appear in the assistant, so the project does not hold them either: only the
-SHA-256 digests of their ten digits. `commercial_numbers_in()` finds any US-style phone number in
-a text whose digits match one of them.
+SHA-256 digests of their ten digits, and of the line's name (lower case, words joined by one
+space). `commercial_numbers_in()` finds any US-style phone number in a text whose digits match,
+and any run of up to three words that is the name.
 """
 import hashlib
 import re
@@ -16,7 +17,10 @@ COMMERCIAL_DIGESTS = frozenset({
 })
 # Ten digits, optionally after a 1, in the usual separators: 800-555-0100, (800) 555 0100, ...
 US_NUMBER = re.compile(r"(?<!\d)(?:1[-. ]?)?\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d)")
-COMMERCIAL_NAMES = re.compile(r"Who Answers", re.IGNORECASE)
+COMMERCIAL_NAME_DIGESTS = frozenset({
+    "93028a7a3c2f677f03fe1ca7a1146faa1da39c30ce33ea256562eea5caf11fd1",
+})
+WORD = re.compile(r"[a-z0-9']+")
 
 
 def digest(number: str) -> str:
@@ -24,7 +28,14 @@ def digest(number: str) -> str:
     return hashlib.sha256(digits[-10:].encode()).hexdigest()
 
 
-def commercial_numbers_in(text: str, digests: Iterable[str] = COMMERCIAL_DIGESTS) -> List[str]:
-    digests = set(digests)
+def name_digest(name: str) -> str:
+    return hashlib.sha256(" ".join(WORD.findall(name.lower())).encode()).hexdigest()
+
+
+def commercial_numbers_in(text: str, digests: Iterable[str] = COMMERCIAL_DIGESTS,
+                          name_digests: Iterable[str] = COMMERCIAL_NAME_DIGESTS) -> List[str]:
+    digests, name_digests = set(digests), set(name_digests)
     found = [m.group(0) for m in US_NUMBER.finditer(text) if digest(m.group(0)) in digests]
-    return found + [m.group(0) for m in COMMERCIAL_NAMES.finditer(text)]
+    words = WORD.findall(text.lower())
+    names = {" ".join(words[i:i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return found + sorted(name for name in names if name_digest(name) in name_digests)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from commercial_numbers import commercial_numbers_in, digest
+from commercial_numbers import commercial_numbers_in, digest, name_digest
 from conftest import PROJECT
 
 DOMAIN_FILES = sorted((PROJECT / "domain").rglob("*.yml"))
@@ -123,7 +123,9 @@ def test_the_checks_catch_what_they_look_for():
     # Guards the checks above against silently matching nothing.
     fictional = digest("555-010-0199")
     assert commercial_numbers_in("call 1 (555) 010-0199 now", [fictional]) == ["1 (555) 010-0199"]
-    assert commercial_numbers_in("call the Who Answers line")
+    fictional_name = name_digest("Acme Admissions")
+    assert commercial_numbers_in("call the ACME  admissions line", name_digests=[fictional_name])
+    assert not commercial_numbers_in("call the Acme line", name_digests=[fictional_name])
     assert phone_numbers("call 1-555-010-0199 today") == ["1-555-010-0199"]
     assert phone_numbers("call or text 988, or text HOME to 741741") == ["988", "741741"]
     assert phone_numbers("call Samaritans on 116 123 now") == ["116 123"]
