@@ -134,8 +134,6 @@ class LinearIntentClassifier(IntentClassifierMixin, GraphComponent):
     # --- training ---------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.svm import LinearSVC
-
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             logger.debug(f"No intent examples; {self.__class__.__name__} is not trained.")
@@ -146,37 +144,38 @@ class LinearIntentClassifier(IntentClassifierMixin, GraphComponent):
         self.idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1.0
         features = self._weighted(counts)
 
-        svm = LinearSVC(C=self.config["C"], class_weight="balanced",
-                        random_state=self.config["random_state"])
-        svm.fit(features, labels)
+        svm = self._new_svm().fit(features, labels)
         self.classes = svm.classes_
         self.weights = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)
         self.bias = svm.intercept_.astype(np.float32)
         self.temperature = self._fit_temperature(features, labels)
         self.word_columns = self._word_block(examples[0])
-        words = slice(*self.word_columns)
-        words = self._weighted(counts[:, words], self.idf[words])
+        word_columns = slice(*self.word_columns)
+        words = self._weighted(counts[:, word_columns], self.idf[word_columns])
         self.examples_by_feature = words.T.tocsr().astype(np.float32)
         logger.info(f"Intent classifier: {len(self.classes)} intents, {features.shape[1]} "
                     f"features, confidence temperature {self.temperature:.2f}.")
         self.persist()
         return self._resource
 
+    def _new_svm(self):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=self.config["C"], class_weight="balanced",
+                         random_state=self.config["random_state"])
+
     def _fit_temperature(self, features: scipy.sparse.csr_matrix, labels: np.ndarray) -> float:
         """The softmax temperature that best predicts held-out labels from held-out scores."""
         from scipy.optimize import minimize_scalar
         from scipy.special import log_softmax
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
-        from sklearn.svm import LinearSVC
 
         smallest_class = int(np.min(np.unique(labels, return_counts=True)[1]))
         folds = min(self.config["calibration_folds"], smallest_class)
         if folds < 2 or len(self.classes) < 2:
             return 1.0
         scores = cross_val_predict(
-            LinearSVC(C=self.config["C"], class_weight="balanced",
-                      random_state=self.config["random_state"]),
-            features, labels, method="decision_function",
+            self._new_svm(), features, labels, method="decision_function",
             cv=StratifiedKFold(folds, shuffle=True, random_state=self.config["random_state"]))
         truth = np.searchsorted(self.classes, labels)
 
