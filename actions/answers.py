@@ -47,6 +47,22 @@ def comparison_pair(tracker: Tracker) -> List[Text]:
     return sorted(named[:2], key=SUBJECTS.index)
 
 
+def names_one_subject_twice(tracker: Tracker) -> bool:
+    """Two names in the message, both for the same subject ("subs" and "buprenorphine")."""
+    values = [entity.get("value") for entity in tracker.latest_message.get("entities") or []
+              if entity.get("entity") == "subject" and entity.get("value") in SUBJECTS]
+    return len(values) >= 2 and len(set(values)) == 1
+
+
+def variation_for(variations: List[Dict[Text, Any]], subject: Text) -> Optional[Text]:
+    """The text of the response variation conditioned on `subject` (domain/answers/subjects.yml)."""
+    for variation in variations:
+        for condition in variation.get("condition") or []:
+            if condition.get("name") == "subject" and condition.get("value") == subject:
+                return variation.get("text")
+    return None
+
+
 class ActionCompare(Action):
     def name(self) -> Text:
         return "action_compare"
@@ -54,20 +70,29 @@ class ActionCompare(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         pair = comparison_pair(tracker)
+        if len(pair) < 2 and names_one_subject_twice(tracker):
+            # "is a halfway house the same as sober living?": two names for one thing.
+            summary = variation_for((domain.get("responses") or {}).get("utter_what_is") or [],
+                                    pair[0])
+            if summary:
+                dispatcher.utter_message(response="utter_compare_same")
+                dispatcher.utter_message(text=summary)
+                return [SlotSet("subject", pair[0])]
         if len(pair) < 2:
             dispatcher.utter_message(response="utter_compare_which")
             return []
         response = f"utter_compare_{pair[0]}__{pair[1]}"
-        if response in (domain.get("responses") or {}):
+        responses = domain.get("responses") or {}
+        if response in responses:
             dispatcher.utter_message(response=response)
         else:
-            first, second = pair
-            dispatcher.utter_message(response="utter_compare_unknown", buttons=[
-                {"title": f"About {first.replace('_', ' ')}",
-                 "payload": f'/ask_what_is{{"subject": "{first}"}}'},
-                {"title": f"About {second.replace('_', ' ')}",
-                 "payload": f'/ask_what_is{{"subject": "{second}"}}'},
-            ])
+            # No written comparison of this pair: each one's sourced summary, side by side,
+            # rather than a dead end.
+            dispatcher.utter_message(response="utter_compare_unknown")
+            for subject in pair:
+                summary = variation_for(responses.get("utter_what_is") or [], subject)
+                if summary:
+                    dispatcher.utter_message(text=summary)
         # Follow-ups after a comparison are about the subject named last.
         return [SlotSet("subject", pair[-1])]
 

@@ -189,9 +189,15 @@ class LinearIntentClassifier(IntentClassifierMixin, GraphComponent):
     # --- prediction -------------------------------------------------------------------------
 
     def probabilities(self, messages: List[Message]) -> np.ndarray:
-        """One row of intent probabilities per message. Works on each message's non-zero
-        features directly: scipy's general sparse operations cost milliseconds per message here,
-        this costs microseconds."""
+        """One row of intent confidences per message: the calibrated probabilities, scaled by
+        how familiar the message's words are."""
+        probabilities, familiarity = self.scores(messages)
+        return probabilities * familiarity[:, None]
+
+    def scores(self, messages: List[Message]) -> Tuple[np.ndarray, np.ndarray]:
+        """The calibrated probabilities (one row per message) and each message's familiarity.
+        Works on each message's non-zero features directly: scipy's general sparse operations
+        cost milliseconds per message here, this costs microseconds."""
         from scipy.special import softmax
 
         counts = self._counts(messages)
@@ -204,7 +210,7 @@ class LinearIntentClassifier(IntentClassifierMixin, GraphComponent):
             familiarity[row] = self._familiarity(columns, values)
             values /= np.sqrt(values @ values) or 1.0
             scores[row] = values @ self.weights[columns] + self.bias
-        return softmax(scores * self.temperature, axis=1) * familiarity[:, None]
+        return softmax(scores * self.temperature, axis=1), familiarity
 
     def _familiarity(self, columns: np.ndarray, values: np.ndarray) -> float:
         """1.0 for a message whose words are close to some training example's, less the further
@@ -223,11 +229,14 @@ class LinearIntentClassifier(IntentClassifierMixin, GraphComponent):
         if self.weights is None or not messages:
             return messages  # no reading: the FallbackClassifier asks "did you mean"
         ranking_length = self.config[RANKING_LENGTH]
-        for message, row in zip(messages, self.probabilities(messages)):
-            order = np.argsort(-row)
+        probabilities, familiarity = self.scores(messages)
+        for message, row, known in zip(messages, probabilities, familiarity):
+            # Ranked by the classifier's reading even when no word is familiar (all
+            # confidences 0): the order stays the best guess, the confidence says how sure.
+            order = np.argsort(-row, kind="stable")
             if ranking_length > 0:
                 order = order[:ranking_length]
-            ranking = [{"name": str(self.classes[i]), "confidence": float(row[i])}
+            ranking = [{"name": str(self.classes[i]), "confidence": float(row[i] * known)}
                        for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -3,9 +3,11 @@
 "What is cognitive behavioural therapy?" and "what is cbt?" ask the same thing; the answer comes
 from the `subject` entity, and the intent should not depend on which subject is named. Without
 this, the long name's words ("therapy", "behavioural") pulled such questions to the general
-`ask_therapies` intent. The masker gives every token inside a subject name the same lemma
-(SUBJECT_LEMMA), which is what the count-vector featurizers read; the token text, the entities
-and the crisis detector (which reads the raw text) are untouched.
+`ask_therapies` intent. The masker gives the first token of a subject name one placeholder
+lemma (SUBJECT_LEMMA) and the name's other tokens an empty one, so "methadone maintenance
+treatment" counts as one subject, like "methadone". Lemmas are what the count-vector featurizers
+read; the token text, the entities and the crisis detector (which reads the raw text) are
+untouched.
 
 The subject names are the `subject` lookup table of the training data, matched the same way on
 training examples and on live messages, so both are masked alike whether or not an example was
@@ -92,8 +94,10 @@ class SubjectMasker(GraphComponent):
             tokens = message.get(TOKENS_NAMES[TEXT])
             if not text or not tokens:
                 continue
-            spans = [match.span() for match in self._pattern.finditer(text)]
-            for token in tokens:
-                if any(start <= token.start and token.end <= end for start, end in spans):
-                    token.lemma = SUBJECT_LEMMA
+            for start, end in (match.span() for match in self._pattern.finditer(text)):
+                inside = [t for t in tokens if start <= t.start and t.end <= end]
+                # One placeholder per name: "methadone maintenance treatment" counts as one
+                # subject, like "methadone"; the name's other tokens are left out of the counts.
+                for position, token in enumerate(inside):
+                    token.lemma = SUBJECT_LEMMA if position == 0 else ""
         return messages

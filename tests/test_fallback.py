@@ -3,7 +3,7 @@ from conftest import buttons
 
 GIBBERISH = "qwzx plorf vrmbl"
 # One word that fits several topics about equally (what the assistant does, helping someone).
-AMBIGUOUS = "help"
+AMBIGUOUS = "relapse"  # three answers cover it: rate, risks, what it means
 
 
 def test_unclear_message_gets_did_you_mean_buttons_not_a_guess(chat):

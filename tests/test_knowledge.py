@@ -21,6 +21,8 @@ def source_line(text):
     ("what are subs exactly", "buprenorphine"),
     ("what is an intensive outpatient program", "outpatient"),
     ("what is CBT", "behavioral"),
+    ("methadone", "methadone"),  # a name on its own asks what it is
+    ("iop", "outpatient"),
 ])
 def test_subjects_and_their_synonyms_are_understood(chat, question, must_contain):
     text = answer(chat.send(question))
@@ -57,6 +59,67 @@ def test_compare_it_with_another_uses_the_subject_being_discussed(chat):
     text = answer(chat.send("compare it with naltrexone"))
     assert "methadone" in text.lower() and "naltrexone" in text.lower()
     assert source_line(text)
+
+
+MEDICATIONS = ["methadone", "buprenorphine", "suboxone", "naltrexone", "naloxone", "diamorphine",
+               "lofexidine"]
+
+
+def domain_responses():
+    import yaml
+
+    from conftest import PROJECT
+
+    found = {}
+    for path in (PROJECT / "domain").rglob("*.yml"):
+        found.update(yaml.safe_load(path.read_text()).get("responses") or {})
+    return found
+
+
+def test_every_two_medications_have_a_written_comparison():
+    responses = domain_responses()
+    missing = [f"{a}__{b}" for i, a in enumerate(MEDICATIONS) for b in MEDICATIONS[i + 1:]
+               if f"utter_compare_{a}__{b}" not in responses]
+    assert not missing
+
+
+def test_every_comparison_is_named_in_the_order_the_action_looks_it_up():
+    """action_compare looks up utter_compare_<a>__<b> with a before b in SUBJECTS; a comparison
+    named the other way round would never be sent."""
+    from actions.answers import SUBJECTS
+
+    for name in domain_responses():
+        if name.startswith("utter_compare_") and "__" in name:
+            first, second = name[len("utter_compare_"):].split("__")
+            assert SUBJECTS.index(first) < SUBJECTS.index(second), name
+
+
+@pytest.mark.parametrize("question, must_contain", [
+    ("compare lucemyra and methadone", ("lofexidine", "methadone")),
+    ("whats the difference between narcan and suboxone", ("naloxone", "suboxone")),
+    ("what's the difference between detox and inpatient rehab", ("detox", "inpatient")),
+])
+def test_comparisons_are_answered(chat, question, must_contain):
+    text = answer(chat.send(question))
+    assert all(word in text.lower() for word in must_contain), text
+    assert source_line(text)
+
+
+def test_a_pair_without_a_written_comparison_gets_each_ones_summary(chat):
+    replies = chat.send("compare dbt and contingency management")
+    texts = [r.get("text", "") for r in replies]
+    assert "side-by-side" in texts[0]
+    summaries = [t for t in texts[1:] if source_line(t)]
+    assert len(summaries) == 2
+    assert "dialectical" in summaries[0].lower() and "contingency" in summaries[1].lower()
+
+
+def test_two_names_for_one_subject_are_answered_as_the_same_thing(chat):
+    replies = chat.send("is a halfway house the same as sober living?")
+    texts = [r.get("text", "") for r in replies]
+    assert "same thing" in texts[0]
+    assert any("sober living" in t.lower() and source_line(t) for t in texts[1:])
+    assert chat.slot("subject") == "sober_living"
 
 
 def test_where_is_that_from_gives_the_last_answers_source(chat):

@@ -76,7 +76,7 @@ def test_run_answers_over_rest_binds_loopback_and_keeps_conversations(tmp_path):
         replies = post(assistant.port, "persisted-user", "hello")
         assert "automated educational tool" in replies[0]["text"]
         # Custom actions are reachable: an unclear message gets the "did you mean" buttons.
-        assert "Did you mean" in post(assistant.port, "another-user", "help")[0]["text"]
+        assert "Did you mean" in post(assistant.port, "another-user", "relapse")[0]["text"]
         # The HTTP API (trackers, training, model swaps) is off: only the channels are served.
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(
