@@ -1,4 +1,5 @@
-"""Actions for follow-up questions about answers: comparisons and "where is that from?".
+"""Actions that choose among answers: comparisons, "is X enough on its own?" and "where is that
+from?".
 
 Both only choose which domain response to send; every word is in domain/answers/.
 """
@@ -95,6 +96,25 @@ class ActionCompare(Action):
                     dispatcher.utter_message(text=summary)
         # Follow-ups after a comparison are about the subject named last.
         return [SlotSet("subject", pair[-1])]
+
+
+class ActionAnswerDetoxNotEnough(Action):
+    """ "Is detox enough?" and "is X enough on its own?" share their wording, but for any X other
+    than detox the question is how well X works: its effectiveness answer, not detox's."""
+
+    def name(self) -> Text:
+        return "action_answer_detox_not_enough"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        named = [entity.get("value") for entity in tracker.latest_message.get("entities") or []
+                 if entity.get("entity") == "subject" and entity.get("value") in SUBJECTS]
+        if named and "detox" not in named:
+            # The subject slot already holds the named subject (its mapping ran first).
+            dispatcher.utter_message(response="utter_effectiveness")
+            return [SlotSet("aspect", "effectiveness")]
+        dispatcher.utter_message(response="utter_detox_not_enough")
+        return []
 
 
 def last_source(tracker: Tracker) -> Optional[Text]:

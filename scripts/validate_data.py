@@ -18,10 +18,10 @@ from safety.policy import CRISIS_INTENTS, EMERGENCY_RESPONSES, MENTION_LINES, RE
 # intents, which the SafetyPolicy answers without a rule.
 USED_WITHOUT_RULES = {"utter_restart", "utter_ask_rephrase", "utter_default", REMINDER,
                       *EMERGENCY_RESPONSES.values(), *MENTION_LINES.values(), *CRISIS_INTENTS}
-# Responses our custom actions send (actions/: comparisons, sources, results of the flows) and
-# the questions forms ask (utter_ask_<slot>).
+# Responses our custom actions send (actions/: comparisons, "is detox enough?", sources, results
+# of the flows) and the questions forms ask (utter_ask_<slot>).
 SENT_BY_ACTIONS = re.compile(
-    r"^utter_(compare_\w+|source|no_source|loc_\w+|self_check_\w+|ask_(loc|sc)_\w+)$")
+    r"^utter_(compare_\w+|detox_not_enough|source|no_source|loc_\w+|self_check_\w+|ask_(loc|sc)_\w+)$")
 UNUSED = re.compile(r"The (?:utterance|intent) '(\w+)' is not used in any story or rule")
 WARNING = re.compile(r"UserWarning|FutureWarning|\bWARNING\b")
 # Library deprecation notices printed on import; they say nothing about our data.

@@ -122,6 +122,16 @@ def test_two_names_for_one_subject_are_answered_as_the_same_thing(chat):
     assert chat.slot("subject") == "sober_living"
 
 
+def test_is_x_enough_answers_about_x_and_detox_about_detox(chat):
+    """"Is detox enough?" has its own answer; "is talk therapy enough on its own?" asks how well
+    talk therapy works, not about detox."""
+    detox = answer(chat.send("is detox enough on its own"))
+    assert "detox" in detox.lower() and source_line(detox)
+    other = answer(chat.send("is talk therapy enough on its own"))
+    assert chat.slot("subject") == "talk_therapy"
+    assert other != detox and "therap" in other.lower() and source_line(other)
+
+
 def test_where_is_that_from_gives_the_last_answers_source(chat):
     first = answer(chat.send("what is the relapse rate for opioid addiction"))
     replies = chat.send("where is that from?")
@@ -136,6 +146,15 @@ def test_an_aspect_question_without_a_subject_asks_which(chat):
     replies = chat.send("how long do people usually stay on it?")
     assert answer(replies).rstrip().endswith("?")
     assert buttons(replies)
+
+
+def test_tell_me_more_after_a_subject_offers_its_other_aspects(chat):
+    chat.send("what is methadone")
+    replies = chat.send("tell me more")
+    payloads = [b["payload"] for b in buttons(replies)]
+    assert '/ask_how_it_works{"subject": "methadone"}' in payloads
+    text = answer(chat.send('/ask_how_it_works{"subject": "methadone"}'))
+    assert "agonist" in text and source_line(text)
 
 
 def test_tell_me_more_without_more_offers_topics(chat):
