@@ -1,7 +1,7 @@
 """Actions that choose among answers: comparisons, "is X enough on its own?" and "where is that
 from?".
 
-Both only choose which domain response to send; every word is in domain/answers/.
+They only choose which domain response to send; every word is in domain/answers/.
 """
 from typing import Any, Dict, List, Optional, Text
 
@@ -35,12 +35,14 @@ def subject_before_this_message(tracker: Tracker) -> Optional[Text]:
     return None
 
 
+def subjects_named(tracker: Tracker) -> List[Text]:
+    """The subjects the latest message names, in order, once per mention."""
+    return [entity.get("value") for entity in tracker.latest_message.get("entities") or []
+            if entity.get("entity") == "subject" and entity.get("value") in SUBJECTS]
+
+
 def comparison_pair(tracker: Tracker) -> List[Text]:
-    named = []
-    for entity in tracker.latest_message.get("entities") or []:
-        value = entity.get("value")
-        if entity.get("entity") == "subject" and value in SUBJECTS and value not in named:
-            named.append(value)
+    named = list(dict.fromkeys(subjects_named(tracker)))
     if len(named) == 1:
         earlier = subject_before_this_message(tracker)
         if earlier and earlier != named[0]:
@@ -50,9 +52,8 @@ def comparison_pair(tracker: Tracker) -> List[Text]:
 
 def names_one_subject_twice(tracker: Tracker) -> bool:
     """Two names in the message, both for the same subject ("subs" and "buprenorphine")."""
-    values = [entity.get("value") for entity in tracker.latest_message.get("entities") or []
-              if entity.get("entity") == "subject" and entity.get("value") in SUBJECTS]
-    return len(values) >= 2 and len(set(values)) == 1
+    named = subjects_named(tracker)
+    return len(named) >= 2 and len(set(named)) == 1
 
 
 def variation_for(variations: List[Dict[Text, Any]], subject: Text) -> Optional[Text]:
@@ -70,11 +71,12 @@ class ActionCompare(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        responses = domain.get("responses") or {}
+        summaries = responses.get("utter_what_is") or []
         pair = comparison_pair(tracker)
-        if len(pair) < 2 and names_one_subject_twice(tracker):
+        if len(pair) == 1 and names_one_subject_twice(tracker):
             # "is a halfway house the same as sober living?": two names for one thing.
-            summary = variation_for((domain.get("responses") or {}).get("utter_what_is") or [],
-                                    pair[0])
+            summary = variation_for(summaries, pair[0])
             if summary:
                 dispatcher.utter_message(response="utter_compare_same")
                 dispatcher.utter_message(text=summary)
@@ -83,7 +85,6 @@ class ActionCompare(Action):
             dispatcher.utter_message(response="utter_compare_which")
             return []
         response = f"utter_compare_{pair[0]}__{pair[1]}"
-        responses = domain.get("responses") or {}
         if response in responses:
             dispatcher.utter_message(response=response)
         else:
@@ -91,7 +92,7 @@ class ActionCompare(Action):
             # rather than a dead end.
             dispatcher.utter_message(response="utter_compare_unknown")
             for subject in pair:
-                summary = variation_for(responses.get("utter_what_is") or [], subject)
+                summary = variation_for(summaries, subject)
                 if summary:
                     dispatcher.utter_message(text=summary)
         # Follow-ups after a comparison are about the subject named last.
@@ -107,8 +108,7 @@ class ActionAnswerDetoxNotEnough(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        named = [entity.get("value") for entity in tracker.latest_message.get("entities") or []
-                 if entity.get("entity") == "subject" and entity.get("value") in SUBJECTS]
+        named = subjects_named(tracker)
         if named and "detox" not in named:
             # The subject slot already holds the named subject (its mapping ran first).
             dispatcher.utter_message(response="utter_effectiveness")

@@ -4,6 +4,7 @@ import pytest
 
 from commercial_numbers import commercial_numbers_in
 from conftest import buttons
+from test_content import RESPONSES  # every domain response, by name
 
 
 def answer(replies):
@@ -65,21 +66,9 @@ MEDICATIONS = ["methadone", "buprenorphine", "suboxone", "naltrexone", "naloxone
                "lofexidine"]
 
 
-def domain_responses():
-    import yaml
-
-    from conftest import PROJECT
-
-    found = {}
-    for path in (PROJECT / "domain").rglob("*.yml"):
-        found.update(yaml.safe_load(path.read_text()).get("responses") or {})
-    return found
-
-
 def test_every_two_medications_have_a_written_comparison():
-    responses = domain_responses()
     missing = [f"{a}__{b}" for i, a in enumerate(MEDICATIONS) for b in MEDICATIONS[i + 1:]
-               if f"utter_compare_{a}__{b}" not in responses]
+               if f"utter_compare_{a}__{b}" not in RESPONSES]
     assert not missing
 
 
@@ -88,7 +77,7 @@ def test_every_comparison_is_named_in_the_order_the_action_looks_it_up():
     named the other way round would never be sent."""
     from actions.answers import SUBJECTS
 
-    for name in domain_responses():
+    for name in RESPONSES:
         if name.startswith("utter_compare_") and "__" in name:
             first, second = name[len("utter_compare_"):].split("__")
             assert SUBJECTS.index(first) < SUBJECTS.index(second), name
