@@ -11,7 +11,8 @@ RASA := $(PY) -m rasa
 SPACY_MODEL := $(shell sed -n 's|^ *model: *\(build/spacy/[^ ]*\).*|\1|p' config.yml | head -n 1)
 # Emergency responses are generated from their templates (see data/safety/crisis_replies.yml).
 SAFETY_DOMAIN := domain/safety.yml
-TRAINING_INPUTS := config.yml $(SAFETY_DOMAIN) $(shell find domain data safety -type f -not -name '*.pyc' 2>/dev/null)
+# Our own graph components (components/, safety/) are inputs too: their code shapes the model.
+TRAINING_INPUTS := config.yml $(SAFETY_DOMAIN) $(shell find domain data safety components -type f -not -name '*.pyc' 2>/dev/null)
 
 HOST ?= 127.0.0.1
 PORT ?= 5005

@@ -9,14 +9,17 @@ treatment" counts as one subject, like "methadone". Lemmas are what the count-ve
 read; the token text, the entities and the crisis detector (which reads the raw text) are
 untouched.
 
-The subject names are the `subject` lookup table of the training data, matched the same way on
-training examples and on live messages, so both are masked alike whether or not an example was
-annotated.
+The subject names are the `subject` lookup table of the training data, plus its `subject` regex
+patterns (names that are also everyday words, such as "NA", are only read as names in some
+contexts), matched the same way on training examples and on live messages, so both are masked
+alike whether or not an example was annotated.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -45,18 +48,29 @@ class SubjectMasker(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"lookup_table": "subject"}
 
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Retrain when this file changes: Rasa's cache would otherwise load what an older
+        version stored."""
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
-                 resource: Resource, names: Optional[List[Text]] = None) -> None:
+                 resource: Resource, names: Optional[List[Text]] = None,
+                 patterns: Optional[List[Text]] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._set_names(names or [])
+        self._set_names(names or [], patterns or [])
 
-    def _set_names(self, names: List[Text]) -> None:
+    def _set_names(self, names: List[Text], patterns: List[Text]) -> None:
         self.names = sorted({n.strip().lower() for n in names if n.strip()}, key=len,
                             reverse=True)
-        self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, self.names))
-                                    + r")(?!\w)", re.IGNORECASE) if self.names else None)
+        self.patterns = list(patterns)
+        alternatives = ([r"(?<!\w)(?:" + "|".join(map(re.escape, self.names)) + r")(?!\w)"]
+                        if self.names else []) + [f"(?:{p})" for p in self.patterns]
+        # Names first: where a name and a pattern both match, the longer name wins.
+        self._pattern = (re.compile("|".join(alternatives), re.IGNORECASE)
+                         if alternatives else None)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -67,9 +81,12 @@ class SubjectMasker(GraphComponent):
         names = [element for table in training_data.lookup_tables
                  if table.get("name") == self.config["lookup_table"]
                  for element in table.get("elements", [])]
-        self._set_names(names)
+        patterns = [regex["pattern"] for regex in training_data.regex_features
+                    if regex.get("name") == self.config["lookup_table"]]
+        self._set_names(names, patterns)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / NAMES_FILE).write_text(json.dumps(self.names), encoding="utf-8")
+            (directory / NAMES_FILE).write_text(
+                json.dumps({"names": self.names, "patterns": self.patterns}), encoding="utf-8")
         return self._resource
 
     @classmethod
@@ -77,10 +94,12 @@ class SubjectMasker(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> SubjectMasker:
         try:
             with model_storage.read_from(resource) as directory:
-                names = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
+                stored = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
         except (ValueError, OSError):
-            names = []
-        return cls(config, model_storage, resource, names)
+            stored = {}
+        if isinstance(stored, list):  # stored by an older version: names only
+            stored = {"names": stored}
+        return cls(config, model_storage, resource, stored.get("names"), stored.get("patterns"))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)

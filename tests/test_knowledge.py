@@ -24,6 +24,8 @@ def source_line(text):
     ("what is CBT", "behavioral"),
     ("methadone", "methadone"),  # a name on its own asks what it is
     ("iop", "outpatient"),
+    ("what is na", "narcotics anonymous"),
+    ("does NA help", "12-step"),
 ])
 def test_subjects_and_their_synonyms_are_understood(chat, question, must_contain):
     text = answer(chat.send(question))
@@ -42,6 +44,12 @@ def test_a_subject_named_in_full_gets_that_subjects_answer(chat, question, subje
     assert chat.slot("subject") == subject
     assert chat.last_intent in ("ask_what_is", "ask_how_it_works")
     assert source_line(text)
+
+
+def test_na_as_a_reply_is_not_narcotics_anonymous(chat):
+    chat.send("what is methadone")
+    chat.send("na")
+    assert chat.last_intent == "deny" and chat.slot("subject") == "methadone"
 
 
 def test_follow_ups_keep_the_subject(chat):
@@ -87,11 +95,19 @@ def test_every_comparison_is_named_in_the_order_the_action_looks_it_up():
     ("compare lucemyra and methadone", ("lofexidine", "methadone")),
     ("whats the difference between narcan and suboxone", ("naloxone", "suboxone")),
     ("what's the difference between detox and inpatient rehab", ("detox", "inpatient")),
+    ("can i go to na meetings instead of rehab", ("12-step", "inpatient")),
+    ("naloxone vs naltrexone whats the diff", ("naloxone", "naltrexone")),
 ])
 def test_comparisons_are_answered(chat, question, must_contain):
     text = answer(chat.send(question))
     assert all(word in text.lower() for word in must_contain), text
     assert source_line(text)
+
+
+def test_day_count_names_are_short_term_residential(chat):
+    text = answer(chat.send("who is a 30 day rehab good for"))
+    assert chat.slot("subject") == "short_term_residential"
+    assert "3 months" in text and source_line(text)
 
 
 def test_a_pair_without_a_written_comparison_gets_each_ones_summary(chat):
@@ -166,6 +182,21 @@ def test_asking_whether_a_medication_causes_a_high_is_answered_not_refused(chat)
     """A patient asking what their medication does is not asking how to misuse it."""
     text = answer(chat.send("does methadone get you high"))
     assert chat.last_intent == "ask_misuse" and source_line(text)
+
+
+@pytest.mark.parametrize("question", [
+    "what are the side effects of methadone",
+    "do subs show up on a drug test",
+    "can you take suboxone while on methadone",
+    "is it safe to stay on bupe while pregnant",
+])
+def test_personal_medical_questions_the_sources_do_not_answer_go_to_the_prescriber(chat, question):
+    """No sourced answer exists for side effects, interactions, drug tests or pregnancy: the reply
+    says so and names who can answer, instead of a refusal or a "did you mean"."""
+    text = answer(chat.send(question))
+    assert chat.last_intent == "ask_medical_specifics"
+    assert "pharmacist" in text and "don't have a sourced answer" in text
+    assert not source_line(text)
 
 
 def test_answers_never_show_a_commercial_number(chat):

@@ -40,3 +40,24 @@ def test_subject_names_become_one_placeholder_and_load_back(tmp_path):
     assert lemmas(none) == ["what", "is", "therapy"]  # other tables and partial words: untouched
     assert lemmas(inside) == ["methadoneish", "stuff"]
     assert [t.text for t in long.get("text_tokens")][-1] == "therapy"  # the text itself stays
+
+
+def test_subject_patterns_are_masked_only_where_they_match(tmp_path):
+    """Names that are also everyday words ("NA" and "nah") come as regex patterns: masked where
+    the pattern reads them as a name, left alone elsewhere."""
+    storage, resource = LocalModelStorage(tmp_path), Resource("masker")
+    context = ExecutionContext(graph_schema=None, node_name="masker")
+    masker = SubjectMasker.create(SubjectMasker.get_default_config(), storage, resource, context)
+    masker.train(TrainingData(
+        lookup_tables=[{"name": "subject", "elements": ["na meetings"]}],
+        regex_features=[{"name": "subject", "pattern": r"(?:(?-i:\bNA\b)|(?<=\bis )na\b)"},
+                        {"name": "zipcode", "pattern": r"\bwhat\b"}]))
+    loaded = SubjectMasker.load(SubjectMasker.get_default_config(), storage, resource, context)
+
+    question, capitals, reply, meetings = loaded.process(tokenized(
+        "what is na", "does NA work", "na thanks", "where are na meetings"))
+
+    assert lemmas(question) == ["what", "is", SUBJECT_LEMMA]
+    assert lemmas(capitals) == ["does", SUBJECT_LEMMA, "work"]
+    assert lemmas(reply) == ["na", "thanks"]
+    assert lemmas(meetings) == ["where", "are", SUBJECT_LEMMA, ""]
