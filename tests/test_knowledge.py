@@ -52,6 +52,18 @@ def test_na_as_a_reply_is_not_narcotics_anonymous(chat):
     assert chat.last_intent == "deny" and chat.slot("subject") == "methadone"
 
 
+@pytest.mark.parametrize("question, subject", [
+    ("is sober living a good idea for my son after rehab", "sober_living"),
+    ("how long do you stay in rehab after detox", "inpatient"),
+    ("after detox should i go to iop", "intensive_outpatient"),
+])
+def test_a_subject_that_only_sets_the_scene_does_not_become_the_topic(chat, question, subject):
+    """Rasa fills the slot from the last subject named; "after rehab" is the setting, not the
+    topic (components/subject_focus.py)."""
+    text = answer(chat.send(question))
+    assert chat.slot("subject") == subject and source_line(text)
+
+
 def test_follow_ups_keep_the_subject(chat):
     chat.send("what is methadone?")
     assert chat.slot("subject") == "methadone"
