@@ -3,7 +3,7 @@
 Rasa fills the `subject` slot from the last subject entity in a message, which is wrong for
 "is sober living a good idea after rehab?" (about sober living) or "how long is iop after
 inpatient?" (about IOP). A subject named after "after", "before", "from", "during", "like",
-"than", "instead of" ... sets the scene rather than being asked about, so this component gives it
+"than", "instead of", "is on" ..., or a setting named after "in" or "at", sets the scene rather than being asked about, so this component gives it
 the entity role `context`; the slot's entity mapping takes only entities without a role, so it
 is filled from the subject actually asked about. Comparisons name two subjects on purpose and are
 left alone (action_compare reads every subject entity, whatever its role).
@@ -25,8 +25,14 @@ CONTEXT_ROLE = "context"
 # Words right before a subject name that make it the setting of the question, not its topic.
 SCENE_WORDS = re.compile(
     r"\b(?:after|before|from|during|like|than|instead of|out of|off|leaving|left|"
-    r"finished|finishing|completed|done with|through)\s+(?:a |an |the |my |his |her |their )?$",
+    r"finished|finishing|completed|done with|through|(?:is|am|are|was|im|i'm|hes|he's|shes|"
+    r"she's|theyre|they're|being) on)\s+(?:a |an |the |my |his |her |their )?$",
     re.IGNORECASE)
+# "In" sets the scene only for a place ("work in outpatient"); "naloxone in suboxone" is about
+# suboxone.
+IN_A_PLACE = re.compile(r"\b(?:in|into|at)\s+(?:a |an |the |my |his |her |their )?$", re.IGNORECASE)
+SETTINGS = {"inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient", "detox",
+            "short_term_residential", "long_term_residential", "sober_living"}
 LEFT_ALONE = {"compare", "what_about"}
 
 
@@ -47,13 +53,16 @@ class SubjectFocus(GraphComponent):
     @staticmethod
     def _mark_scene_subjects(message: Message) -> None:
         intent = (message.get(INTENT) or {}).get("name")
-        subjects = [e for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY]
+        subjects = sorted((e for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY),
+                          key=lambda e: e.get("start", 0))
         if intent in LEFT_ALONE or len({e.get("value") for e in subjects}) < 2:
             return
         text = message.get(TEXT) or ""
-        scene = [e for e in subjects if SCENE_WORDS.search(text[:e["start"]])]
-        # At least one subject must stay the topic; if every one reads as scene, change nothing
-        # (Rasa's default, the last one named, stands).
-        if scene and len(scene) < len(subjects):
-            for entity in scene:
-                entity["role"] = CONTEXT_ROLE
+        scene = [e for e in subjects if SCENE_WORDS.search(text[:e["start"]])
+                 or (e.get("value") in SETTINGS and IN_A_PLACE.search(text[:e["start"]]))]
+        if len(scene) == len(subjects):
+            # Every one reads as scene ("how long do you stay in rehab after detox"): the first
+            # named is the topic.
+            scene = subjects[1:]
+        for entity in scene:
+            entity["role"] = CONTEXT_ROLE

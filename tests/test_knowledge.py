@@ -56,6 +56,9 @@ def test_na_as_a_reply_is_not_narcotics_anonymous(chat):
     ("is sober living a good idea for my son after rehab", "sober_living"),
     ("how long do you stay in rehab after detox", "inpatient"),
     ("after detox should i go to iop", "intensive_outpatient"),
+    ("does family therapy help if my husband is on methadone", "family_therapy"),
+    ("how does group counseling work in outpatient", "group_counseling"),
+    ("why do they put naloxone in suboxone", "suboxone"),  # "in" sets the scene only for places
 ])
 def test_a_subject_that_only_sets_the_scene_does_not_become_the_topic(chat, question, subject):
     """Rasa fills the slot from the last subject named; "after rehab" is the setting, not the
