@@ -13,8 +13,8 @@ often as 80% of the time on examples the model did not train on.
 A message unlike anything in the training data ("qwzx plorf") still gets a top intent from an
 SVM, often the broadest one (out_of_scope). So each confidence is also scaled down when the
 message's nearest training example, compared on words only (cosine similarity of the word
-count-vector featurizer's weighted counts), is further than `min_similarity`: a message with no word we
-know gets no reading and is asked to rephrase. Character n-grams are left out of this measure
+count-vector featurizer's weighted counts), is further than `min_similarity`: a message with no
+word we know gets no reading and is asked to rephrase. Character n-grams are left out of this measure
 because gibberish shares letters with everything. In 5-fold cross-validation about 1 held-out
 example in 100 falls under 0.2; typo-laden real questions stay around 0.5-0.6.
 

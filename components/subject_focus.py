@@ -3,9 +3,10 @@
 Rasa fills the `subject` slot from the last subject entity in a message, which is wrong for
 "is sober living a good idea after rehab?" (about sober living) or "how long is iop after
 inpatient?" (about IOP). A subject named after "after", "before", "from", "during", "like",
-"than", "instead of", "is on" ..., or a setting named after "in" or "at", sets the scene rather than being asked about, so this component gives it
-the entity role `context`; the slot's entity mapping takes only entities without a role, so it
-is filled from the subject actually asked about. Comparisons name two subjects on purpose and are
+"than", "instead of", "is on" ..., or a setting named after "in" or "at", sets the scene rather
+than being asked about, so this component gives it the entity role `context`; the slot's entity
+mapping takes only entities without a role, so it is filled from the subject actually asked
+about. Comparisons name two subjects on purpose and are
 left alone (action_compare reads every subject entity, whatever its role).
 """
 from __future__ import annotations
@@ -30,7 +31,9 @@ SCENE_WORDS = re.compile(
     re.IGNORECASE)
 # "In" sets the scene only for a place ("work in outpatient"); "naloxone in suboxone" is about
 # suboxone.
-IN_A_PLACE = re.compile(r"\b(?:in|into|at)\s+(?:a |an |the |my |his |her |their )?$", re.IGNORECASE)
+IN_A_PLACE = re.compile(r"\b(?:in|into|at)\s+(?:a |an |the |my |his |her |their )?$",
+                        re.IGNORECASE)
+# The settings among the subject values (domain/knowledge.yml, slot `subject`).
 SETTINGS = {"inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient", "detox",
             "short_term_residential", "long_term_residential", "sober_living"}
 LEFT_ALONE = {"compare", "what_about"}

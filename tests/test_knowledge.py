@@ -112,6 +112,9 @@ def test_every_comparison_is_named_in_the_order_the_action_looks_it_up():
     ("what's the difference between detox and inpatient rehab", ("detox", "inpatient")),
     ("can i go to na meetings instead of rehab", ("12-step", "inpatient")),
     ("naloxone vs naltrexone whats the diff", ("naloxone", "naltrexone")),
+    # pairs that share their last word name both subjects
+    ("whats the difference between individual and group counseling", ("group", "individual")),
+    ("what is the difference between short term and long term rehab", ("short", "long")),
 ])
 def test_comparisons_are_answered(chat, question, must_contain):
     text = answer(chat.send(question))
