@@ -75,10 +75,14 @@ class ActionCompare(Action):
         summaries = responses.get("utter_what_is") or []
         pair = comparison_pair(tracker)
         if len(pair) == 1 and names_one_subject_twice(tracker):
-            # "is a halfway house the same as sober living?": two names for one thing.
-            summary = variation_for(summaries, pair[0])
+            # Two names for one medicine ("subutex vs sublocade") are usually brands that differ
+            # in form, so its forms answer; anything else ("is a halfway house the same as sober
+            # living?", "NA or AA") shares one answer as the same kind of thing.
+            forms = variation_for(responses.get("utter_forms") or [], pair[0])
+            summary = forms or variation_for(summaries, pair[0])
             if summary:
-                dispatcher.utter_message(response="utter_compare_same")
+                dispatcher.utter_message(
+                    response="utter_compare_same_medicine" if forms else "utter_compare_same")
                 dispatcher.utter_message(text=summary)
                 return [SlotSet("subject", pair[0])]
         if len(pair) < 2:

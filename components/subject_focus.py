@@ -3,11 +3,11 @@
 Rasa fills the `subject` slot from the last subject entity in a message, which is wrong for
 "is sober living a good idea after rehab?" (about sober living) or "how long is iop after
 inpatient?" (about IOP). A subject named after "after", "before", "from", "during", "like",
-"than", "instead of", "is on" ..., or a setting named after "in" or "at", sets the scene rather
-than being asked about, so this component gives it the entity role `context`; the slot's entity
-mapping takes only entities without a role, so it is filled from the subject actually asked
-about. Comparisons name two subjects on purpose and are
-left alone (action_compare reads every subject entity, whatever its role).
+"than", "instead of", "is on", "people on", "stay on" ..., or a setting named after "in" or
+"at", sets the scene rather than being asked about, so this component gives it the entity role
+`context`; the slot's entity mapping takes only entities without a role, so it is filled from
+the subject actually asked about. Comparisons name two subjects on purpose and are left alone
+(action_compare reads every subject entity, whatever its role).
 """
 from __future__ import annotations
 
@@ -27,12 +27,17 @@ CONTEXT_ROLE = "context"
 SCENE_WORDS = re.compile(
     r"\b(?:after|before|from|during|like|than|instead of|out of|off|leaving|left|"
     r"finished|finishing|completed|done with|through|(?:is|am|are|was|im|i'm|hes|he's|shes|"
-    r"she's|theyre|they're|being) on)\s+(?:a |an |the |my |his |her |their )?$",
+    r"she's|theyre|they're|being|stay|stays|staying|stayed|people|patients|someone|somebody|"
+    r"anyone|those|folks|person|youre|you're) on)\s+(?:a |an |the |my |his |her |their )?$",
     re.IGNORECASE)
 # "In" sets the scene only for a place ("work in outpatient"); "naloxone in suboxone" is about
 # suboxone.
 IN_A_PLACE = re.compile(r"\b(?:in|into|at)\s+(?:a |an |the |my |his |her |their )?$",
                         re.IGNORECASE)
+# "Go to rehab" sets the scene only after the topic is named: "is craft good for a mom whose son
+# won't go to rehab" is about CRAFT, "after detox, should he go to rehab?" about rehab.
+GOING_TO = re.compile(r"\b(?:go|goes|going|went|get|gets|getting|got)\s+(?:to|into)\s+"
+                      r"(?:a |an |the |my |his |her |their )?$", re.IGNORECASE)
 # The settings among the subject values (domain/knowledge.yml, slot `subject`).
 SETTINGS = {"inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient", "detox",
             "short_term_residential", "long_term_residential", "sober_living"}
@@ -63,6 +68,9 @@ class SubjectFocus(GraphComponent):
         text = message.get(TEXT) or ""
         scene = [e for e in subjects if SCENE_WORDS.search(text[:e["start"]])
                  or (e.get("value") in SETTINGS and IN_A_PLACE.search(text[:e["start"]]))]
+        if subjects[0] not in scene:
+            scene += [e for e in subjects[1:] if e not in scene and e.get("value") in SETTINGS
+                      and GOING_TO.search(text[:e["start"]])]
         if len(scene) == len(subjects):
             # Every one reads as scene ("how long do you stay in rehab after detox"): the first
             # named is the topic.

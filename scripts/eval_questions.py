@@ -35,29 +35,38 @@ SAFETY_PREFIXES = ("utter_emergency_line", "utter_emergency_reminder")
 EXPECT = re.compile(r"^(utter_\w+?)(?:\[([\w,]+)\])?$")
 
 
-def response_index(domain) -> Dict[str, Tuple[str, Optional[str]]]:
-    """Every response text -> (response name, the subject its variation is for)."""
+def response_index(domain) -> Dict[Tuple[Optional[str], str], Tuple[str, Optional[str]]]:
+    """(response name, text) and (None, text) -> (response name, the subject its variation is
+    for). Several responses share a text ("Which one do you mean?"), so a reply is looked up by
+    the response Rasa says it sent, and by its text alone only when no response is named."""
     index = {}
     for name, variations in domain.responses.items():
         for variation in variations:
             subject = next((c["value"] for c in variation.get("condition") or []
                             if c["name"] == "subject"), None)
-            index.setdefault(variation.get("text", ""), (name, subject))
+            text = variation.get("text", "")
+            index.setdefault((name, text), (name, subject))
+            index.setdefault((None, text), (name, subject))
     return index
 
 
 def answer_key(replies: List[Dict], index) -> str:
-    """The key of the first reply that is an answer (not an added emergency line)."""
+    """The key of the first reply that is an answer (not an added emergency line). A reply may
+    carry `utter_action`, the response it was generated from (Rasa's BotUttered metadata)."""
     for reply in replies:
-        name, subject = index.get(reply.get("text", ""), ("?", None))
+        text, sent = reply.get("text", ""), reply.get("utter_action")
+        if sent:
+            name, subject = index.get((sent, text), (sent, None))
+        else:
+            name, subject = index.get((None, text), ("?", None))
         if name.startswith(SAFETY_PREFIXES):
             continue
         if name.startswith("utter_compare_") and "__" in name:
             a, b = name[len("utter_compare_"):].split("__")
             return f"utter_compare[{a},{b}]"
-        if name == "?" and reply.get("text", "").startswith("That answer comes from"):
+        if name == "?" and text.startswith("That answer comes from"):
             return "utter_source"
-        if name == "?" and "Did you mean" in reply.get("text", ""):
+        if name == "?" and "Did you mean" in text:
             return "did you mean"
         return f"{name}[{subject}]" if subject else name
     return "(no answer)"
@@ -67,6 +76,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def bot_replies_to_last_message(tracker) -> List[Dict]:
+    """The assistant's replies since the user's last message, each with its text and the
+    response it was generated from, if any."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    replies = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            replies.append({"text": event.text or "",
+                            "utter_action": (event.metadata or {}).get("utter_action")})
+    return replies[::-1]
 
 
 @contextlib.contextmanager
@@ -110,8 +134,9 @@ async def evaluate(model: Path, questions: List[Dict], action_url: str):
         sender = f"eval-{uuid.uuid4().hex}"
         for earlier in question.get("before") or []:
             await agent.handle_text(earlier, sender_id=sender)
-        replies = await agent.handle_text(question["text"], sender_id=sender) or []
-        results.append((question, answer_key(replies, index)))
+        await agent.handle_text(question["text"], sender_id=sender)
+        tracker = await agent.tracker_store.get_or_create_tracker(sender)
+        results.append((question, answer_key(bot_replies_to_last_message(tracker), index)))
     return results
 
 

@@ -57,6 +57,9 @@ def test_na_as_a_reply_is_not_narcotics_anonymous(chat):
     ("how long do you stay in rehab after detox", "inpatient"),
     ("after detox should i go to iop", "intensive_outpatient"),
     ("does family therapy help if my husband is on methadone", "family_therapy"),
+    ("does group therapy help people stay on suboxone", "group_counseling"),
+    ("is cbt useful for patients on methadone", "cbt"),
+    ("is craft right for a dad whose daughter refuses to go to rehab", "community_reinforcement"),
     ("how does group counseling work in outpatient", "group_counseling"),
     ("why do they put naloxone in suboxone", "suboxone"),  # "in" sets the scene only for places
 ])
@@ -137,12 +140,22 @@ def test_a_pair_without_a_written_comparison_gets_each_ones_summary(chat):
     assert "dialectical" in summaries[0].lower() and "contingency" in summaries[1].lower()
 
 
-def test_two_names_for_one_subject_are_answered_as_the_same_thing(chat):
+def test_two_names_for_one_subject_are_answered_as_one_kind(chat):
     replies = chat.send("is a halfway house the same as sober living?")
     texts = [r.get("text", "") for r in replies]
-    assert "same thing" in texts[0]
+    assert "same kind of thing" in texts[0]
     assert any("sober living" in t.lower() and source_line(t) for t in texts[1:])
     assert chat.slot("subject") == "sober_living"
+
+
+def test_two_brands_of_one_medicine_are_told_apart_by_their_forms(chat):
+    """Subutex and Sublocade are both buprenorphine, but a tablet and a monthly injection:
+    "the same thing" would be wrong, so the reply gives buprenorphine's forms."""
+    replies = chat.send("subutex vs sublocade")
+    texts = [r.get("text", "") for r in replies]
+    assert "same thing" not in texts[0] and "same medicine" in texts[0]
+    assert any("injection" in t and source_line(t) for t in texts[1:])
+    assert chat.slot("subject") == "buprenorphine"
 
 
 def test_is_x_enough_answers_about_x_and_detox_about_detox(chat):
@@ -196,6 +209,15 @@ def test_requests_for_drugs_or_doses_are_refused_kindly_with_a_route_to_help(cha
     assert not source_line(text)
 
 
+def test_asking_where_to_get_naloxone_is_answered_even_when_it_reads_like_a_drug_request(chat):
+    """After "what is narcan?", "where can i get some?" reads like a drug request; naloxone is
+    the one drug to help people get, so the reply says where, and still declines the rest."""
+    chat.send("what is narcan")
+    text = answer(chat.send("where can i get some"))
+    assert "without a prescription" in text and source_line(text)
+    assert "can't help with getting heroin" in text and "1-800-662-4357" in text
+
+
 def test_asking_whether_a_medication_causes_a_high_is_answered_not_refused(chat):
     """A patient asking what their medication does is not asking how to misuse it."""
     text = answer(chat.send("does methadone get you high"))
@@ -215,6 +237,18 @@ def test_personal_medical_questions_the_sources_do_not_answer_go_to_the_prescrib
     assert chat.last_intent == "ask_medical_specifics"
     assert "pharmacist" in text and "don't have a sourced answer" in text
     assert not source_line(text)
+
+
+@pytest.mark.parametrize("question", [
+    "am i allowed to have my phone in rehab",
+    "what can i take with me to inpatient",
+])
+def test_house_rules_questions_send_the_person_to_the_program(chat, question):
+    """Phones, visits, what to bring: each program's own rules, which no source covers; not the
+    helpline and not "outside what I know"."""
+    replies = chat.send(question)
+    assert "house rules" in answer(replies) and "ask" in answer(replies)
+    assert "choosing a program" in [b["title"].lower() for b in buttons(replies)]
 
 
 def test_answers_never_show_a_commercial_number(chat):
