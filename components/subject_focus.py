@@ -55,8 +55,23 @@ class SubjectFocus(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
+            self._order_subjects_by_position(message)
             self._mark_scene_subjects(message)
         return messages
+
+    @staticmethod
+    def _order_subjects_by_position(message: Message) -> None:
+        """Rasa's regex extractor lists matches pattern by pattern (the lookup table's names,
+        then each pattern's: "NA", "done"...), and the slot takes the last in the list, so "tell
+        me about MET and cbt" would set MET. Subject entities are put in the order they are named.
+        """
+        entities = list(message.get(ENTITIES) or [])
+        places = [i for i, e in enumerate(entities) if e.get("entity") == ENTITY]
+        in_order = sorted((entities[i] for i in places), key=lambda e: e.get("start", 0))
+        for place, entity in zip(places, in_order):
+            entities[place] = entity
+        if places:
+            message.set(ENTITIES, entities, add_to_output=True)
 
     @staticmethod
     def _mark_scene_subjects(message: Message) -> None:

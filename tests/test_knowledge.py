@@ -70,6 +70,15 @@ def test_a_subject_that_only_sets_the_scene_does_not_become_the_topic(chat, ques
     assert chat.slot("subject") == subject and source_line(text)
 
 
+def test_the_subject_named_last_fills_the_slot_however_its_name_was_found(chat):
+    """"MET" is found by a pattern, "cbt" by the names list; Rasa lists pattern matches after
+    list matches, so without reordering the slot took MET (components/subject_focus.py)."""
+    chat.send("tell me about MET and cbt")
+    assert chat.slot("subject") == "cbt"
+    chat.send("tell me about cbt and MET")
+    assert chat.slot("subject") == "met"
+
+
 def test_follow_ups_keep_the_subject(chat):
     chat.send("what is methadone?")
     assert chat.slot("subject") == "methadone"
