@@ -11,9 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 # The canonical order of subjects (docs/knowledge.md); comparison responses are named
 # utter_compare_<a>__<b> with a before b in this order.
-SUBJECTS = [
+MEDICATIONS = [
     "methadone", "buprenorphine", "suboxone", "naltrexone", "naloxone", "diamorphine",
-    "lofexidine", "inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient",
+    "lofexidine",
+]
+SUBJECTS = MEDICATIONS + [
+    "inpatient", "partial_hospitalization", "intensive_outpatient", "outpatient",
     "detox", "short_term_residential", "long_term_residential", "sober_living", "cbt", "dbt",
     "met", "contingency_management", "community_reinforcement", "family_therapy", "talk_therapy",
     "group_counseling", "individual_counseling", "twelve_step",
@@ -78,7 +81,8 @@ class ActionCompare(Action):
             # Two names for one medicine ("subutex vs sublocade") are usually brands that differ
             # in form, so its forms answer; anything else ("is a halfway house the same as sober
             # living?", "NA or AA") shares one answer as the same kind of thing.
-            forms = variation_for(responses.get("utter_forms") or [], pair[0])
+            forms = (variation_for(responses.get("utter_forms") or [], pair[0])
+                     if pair[0] in MEDICATIONS else None)
             summary = forms or variation_for(summaries, pair[0])
             if summary:
                 dispatcher.utter_message(

@@ -76,8 +76,8 @@ class SubjectFocus(GraphComponent):
     @staticmethod
     def _mark_scene_subjects(message: Message) -> None:
         intent = (message.get(INTENT) or {}).get("name")
-        subjects = sorted((e for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY),
-                          key=lambda e: e.get("start", 0))
+        # Already in the order they are named (_order_subjects_by_position).
+        subjects = [e for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY]
         if intent in LEFT_ALONE or len({e.get("value") for e in subjects}) < 2:
             return
         text = message.get(TEXT) or ""

@@ -157,6 +157,11 @@ def test_two_names_for_one_subject_are_answered_as_one_kind(chat):
     assert chat.slot("subject") == "sober_living"
 
 
+def test_two_names_for_one_setting_are_not_called_one_medicine(chat):
+    """Settings have a forms answer too, but only medicines are "the same medicine"."""
+    assert "same kind of thing" in answer(chat.send("is rehab the same as residential treatment"))
+
+
 def test_two_brands_of_one_medicine_are_told_apart_by_their_forms(chat):
     """Subutex and Sublocade are both buprenorphine, but a tablet and a monthly injection:
     "the same thing" would be wrong, so the reply gives buprenorphine's forms."""
