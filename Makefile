@@ -17,6 +17,7 @@ TRAINING_INPUTS := config.yml $(SAFETY_DOMAIN) $(shell find domain data safety c
 HOST ?= 127.0.0.1
 PORT ?= 5005
 ACTIONS_PORT ?= 5055
+WEB_PORT ?= 8080
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -68,7 +69,7 @@ models/.trained: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 
 run: train
 	@mkdir -p var
-	@HOST=$(HOST) PORT=$(PORT) ACTIONS_PORT=$(ACTIONS_PORT) scripts/run.sh
+	@HOST=$(HOST) PORT=$(PORT) ACTIONS_PORT=$(ACTIONS_PORT) WEB_PORT=$(WEB_PORT) scripts/run.sh
 
 shell: train
 	@mkdir -p var

@@ -3,7 +3,9 @@
 # talk to them. With --shell, chats in this terminal instead. Called by `make run` / `make shell`
 # after training; stops both servers on Ctrl+C.
 #
-# Environment: HOST (default 127.0.0.1), PORT (5005), ACTIONS_PORT (5055),
+# Environment: HOST (default 127.0.0.1), PORT (5005), ACTIONS_PORT (5055), WEB_PORT (8080: the
+# demo page with the chat widget), WAYPOINT_ALLOWED_ORIGINS (pages that may open the chat socket;
+# default the demo page), a messaging app's variables to switch it on (docs/channels.md),
 # WAYPOINT_DATA_DIR (var: the conversation database and logs),
 # WAYPOINT_LOG_LEVEL (info; `debug` logs message text, so use it only on your own test data).
 set -euo pipefail
@@ -14,6 +16,8 @@ export RASA_TELEMETRY_ENABLED=false
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+WEB_PORT="${WEB_PORT:-8080}"
+export WAYPOINT_ALLOWED_ORIGINS="${WAYPOINT_ALLOWED_ORIGINS:-http://127.0.0.1:${WEB_PORT},http://localhost:${WEB_PORT}}"
 DATA_DIR="${WAYPOINT_DATA_DIR:-var}"
 PY=.venv/bin/python
 LOG_DIR="$DATA_DIR/log"
@@ -25,10 +29,10 @@ if [ -z "$model" ]; then
   exit 1
 fi
 
-for port in "$PORT" "$ACTIONS_PORT"; do
+for port in "$PORT" "$ACTIONS_PORT" "$WEB_PORT"; do
   if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
     echo "error: port $port on $HOST is already in use (another Waypoint running?)." >&2
-    echo "       Stop it, or choose other ports: make run PORT=5105 ACTIONS_PORT=5155" >&2
+    echo "       Stop it, or choose other ports: make run PORT=5105 ACTIONS_PORT=5155 WEB_PORT=8180" >&2
     exit 1
   fi
 done
@@ -37,6 +41,10 @@ done
 endpoints="$DATA_DIR/endpoints.run.yml"
 sed -e "s|http://127.0.0.1:5055/webhook|http://127.0.0.1:${ACTIONS_PORT}/webhook|" \
     -e "s|db: var/conversations.db|db: ${DATA_DIR}/conversations.db|" endpoints.yml > "$endpoints"
+
+# Channels: REST and Socket.IO always, each messaging app whose variables are set.
+credentials="$DATA_DIR/credentials.run.yml"
+"$PY" -m channels.enabled credentials.yml "$credentials"
 
 pids=()
 cleanup() {
@@ -59,13 +67,21 @@ if [ "${1:-}" = "--shell" ]; then
 fi
 
 echo "Starting Rasa with $model on ${HOST}:${PORT} (log: $LOG_DIR/rasa.log) ..."
-"$PY" -m rasa run --model "$model" --endpoints "$endpoints" --credentials credentials.yml \
+"$PY" -m rasa run --model "$model" --endpoints "$endpoints" --credentials "$credentials" \
   -i "$HOST" -p "$PORT" --log-file "$LOG_DIR/rasa.log" \
   $([ "$log_level" = debug ] && echo --debug) > "$LOG_DIR/rasa.stdout.log" 2>&1 &
 rasa_pid=$!
 pids+=($rasa_pid)
 
 url="http://${HOST}:${PORT}"
+page="http://127.0.0.1:${WEB_PORT}/"
+if [ -f build/web/index.html ]; then
+  "$PY" web/serve.py --root build/web --port "$WEB_PORT" --server "$url" \
+    > "$LOG_DIR/web.log" 2>&1 &
+  pids+=($!)
+else
+  page="(not built: run 'make widget')"
+fi
 for _ in $(seq 1 240); do
   if ! kill -0 "$rasa_pid" 2>/dev/null; then
     echo "error: the Rasa server stopped during start-up; last lines of its log:" >&2
@@ -82,6 +98,7 @@ done
 cat <<EOF
 
 Waypoint is running at $url
+  Chat page: $page
   REST:      POST $url/webhooks/rest/webhook   body: {"sender": "<conversation id>", "message": "<text>"}
   Socket.IO: $url  (path /socket.io, events user_uttered / bot_uttered)
   Try it:    curl -s -X POST $url/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'

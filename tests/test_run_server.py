@@ -26,10 +26,11 @@ def post(port, sender, text):
 
 class RunningAssistant:
     def __init__(self, tmp_path):
-        self.port, self.actions_port = free_port(), free_port()
+        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
         self.log = tmp_path / f"run-{self.port}.log"
         env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port),
-                   ACTIONS_PORT=str(self.actions_port), WAYPOINT_DATA_DIR=str(tmp_path))
+                   ACTIONS_PORT=str(self.actions_port), WEB_PORT=str(self.web_port),
+                   WAYPOINT_DATA_DIR=str(tmp_path))
         self.process = subprocess.Popen(
             ["scripts/run.sh"], cwd=PROJECT, env=env, stdout=self.log.open("w"),
             stderr=subprocess.STDOUT, start_new_session=True)

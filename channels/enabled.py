@@ -1,0 +1,38 @@
+"""Which channels a server runs: REST and Socket.IO always (credentials.yml), and each messaging
+app whose environment variables are all set. Secrets stay in the environment: the file written
+here names the channels, and each connector reads its own variables when it starts.
+
+    python -m channels.enabled credentials.yml var/credentials.run.yml
+"""
+import os
+import sys
+from typing import Dict, List, Mapping, Tuple
+
+import yaml
+
+# credentials key (our connector's module path) -> the variables that switch it on.
+MESSAGING: Dict[str, Tuple[str, ...]] = {}
+
+
+def enabled_messaging(environ: Mapping[str, str]) -> List[str]:
+    return [key for key, names in MESSAGING.items() if all(environ.get(n) for n in names)]
+
+
+def credentials(base: Dict, environ: Mapping[str, str]) -> Dict:
+    merged = dict(base)
+    for key in enabled_messaging(environ):
+        merged[key] = None
+    return merged
+
+
+def main(base_path: str, out_path: str) -> None:
+    with open(base_path, encoding="utf-8") as handle:
+        base = yaml.safe_load(handle) or {}
+    merged = credentials(base, os.environ)
+    with open(out_path, "w", encoding="utf-8") as handle:
+        handle.write("# Written by channels/enabled.py at start-up; edit credentials.yml instead.\n")
+        yaml.safe_dump(merged, handle, default_flow_style=False, sort_keys=False)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
