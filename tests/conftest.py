@@ -5,6 +5,7 @@ the real action server runs as a subprocess on a free loopback port for the whol
 """
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -149,6 +150,47 @@ def chat(agent, loop) -> Conversation:
 
 def buttons(replies: List[Dict]) -> List[Dict]:
     return [button for reply in replies for button in reply.get("buttons") or []]
+
+
+class RunningAssistant:
+    """`make run`'s start script (scripts/run.sh) on free loopback ports: the action server, Rasa
+    with every channel whose variables `env` sets, and the widget's page. `url` is Rasa's,
+    `page_url` the demo page's."""
+
+    def __init__(self, tmp_path, env=None):
+        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.log = tmp_path / f"run-{self.port}.log"
+        env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port),
+                   ACTIONS_PORT=str(self.actions_port), WEB_PORT=str(self.web_port),
+                   WAYPOINT_DATA_DIR=str(tmp_path), **(env or {}))
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.page_url = f"http://127.0.0.1:{self.web_port}/"
+        self.process = subprocess.Popen(
+            ["scripts/run.sh"], cwd=PROJECT, env=env, stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 180
+        while "Waypoint is running" not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail("run.sh did not start:\n" + self.log.read_text())
+            time.sleep(0.5)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def running_assistant(tmp_path_factory):
+    """One `make run` for the channel and browser tests (REST, Socket.IO, the page)."""
+    assistant = RunningAssistant(tmp_path_factory.mktemp("running"))
+    yield assistant
+    assistant.stop()
 
 
 _SESSION_STARTED = time.time()

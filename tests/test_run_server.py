@@ -1,17 +1,13 @@
 """`make run`'s own start script, end to end: it starts both servers on loopback, answers over
 REST, and keeps conversations in SQLite across a restart."""
 import json
-import os
-import signal
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import PROJECT, free_port
+from conftest import RunningAssistant
 
 
 def post(port, sender, text):
@@ -22,33 +18,6 @@ def post(port, sender, text):
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
-
-
-class RunningAssistant:
-    def __init__(self, tmp_path):
-        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
-        self.log = tmp_path / f"run-{self.port}.log"
-        env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port),
-                   ACTIONS_PORT=str(self.actions_port), WEB_PORT=str(self.web_port),
-                   WAYPOINT_DATA_DIR=str(tmp_path))
-        self.process = subprocess.Popen(
-            ["scripts/run.sh"], cwd=PROJECT, env=env, stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 180
-        while "Waypoint is running" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("run.sh did not start:\n" + self.log.read_text())
-            time.sleep(0.5)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
 
 
 def listening_on(port, host):
