@@ -27,9 +27,9 @@ NEVER_OFFERED = {"nlu_fallback", "out_of_scope", "restart", "affirm", "deny", "s
                  "request_dose_for_high", "request_use_tips"}
 EMERGENCY_INTENTS = {"crisis_overdose", "crisis_suicide", "crisis_self_harm",
                      "crisis_medical_danger"}
-EMERGENCY_LINE = (
-    "If someone is in danger, call 911 now. In a crisis, call or text 988."
-)
+# The emergency line in the user's region and language (a generated response with a variation
+# per region and language, domain/safety.yml), never a number written here.
+EMERGENCY_LINE_RESPONSE = "utter_emergency_line_general"
 
 
 def load_labels(path: Path = LABELS_FILE) -> Dict[Text, Text]:
@@ -83,17 +83,16 @@ class ActionDefaultAskAffirmation(Action):
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
 
-        lines = []
         if any(entry.get("name") in EMERGENCY_INTENTS
                and entry.get("confidence", 0.0) >= MIN_EMERGENCY_CONFIDENCE
                for entry in ranking):
-            lines.append(EMERGENCY_LINE)
-        lines.append("Sorry, I'm not sure I understood. Did you mean:")
+            dispatcher.utter_message(response=EMERGENCY_LINE_RESPONSE)
         buttons = [
             {"title": label(intent, subject),
              "payload": f'/{intent}{{"subject": "{subject}"}}' if "{subject}" in LABELS[intent]
              else f"/{intent}"}
             for intent in candidates
         ]
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons + [SOMETHING_ELSE])
+        dispatcher.utter_message(text="Sorry, I'm not sure I understood. Did you mean:",
+                                 buttons=buttons + [SOMETHING_ELSE])
         return []

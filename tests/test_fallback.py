@@ -1,4 +1,6 @@
 """The two-stage fallback: "did you mean" buttons, then a rephrase, then help, never a guess."""
+import pytest
+
 from conftest import buttons
 
 GIBBERISH = "qwzx plorf vrmbl"
@@ -45,3 +47,17 @@ def test_giving_up_still_offers_topics_and_the_emergency_line(chat):
     text = replies[-1]["text"]
     assert "couldn't work that out" in text and "911" in text
     assert buttons(replies)
+
+
+@pytest.mark.parametrize("text, metadata, line, foreign", [
+    ("am i going to die?", {"region": "UK"}, "call 999", "911"),
+    ("¿cuáles son las señales de una sobredosis?", {"region": "UK"}, "llama al 999", "911"),
+    ("¿cuáles son las señales de una sobredosis?", None, "llama al 911", "call 911"),
+])
+def test_did_you_mean_with_a_possible_emergency_gives_the_users_own_line_first(
+        chat, text, metadata, line, foreign):
+    """The emergency line in "did you mean" follows the region and language (it was US English
+    for everyone)."""
+    replies = chat.send(text, metadata)
+    assert any("Did you mean" in reply.get("text", "") for reply in replies)
+    assert line in replies[0]["text"] and foreign not in replies[0]["text"]
