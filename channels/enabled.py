@@ -11,7 +11,10 @@ from typing import Dict, List, Mapping, Tuple
 import yaml
 
 # credentials key (our connector's module path) -> the variables that switch it on.
-MESSAGING: Dict[str, Tuple[str, ...]] = {}
+MESSAGING: Dict[str, Tuple[str, ...]] = {
+    "channels.telegram.WaypointTelegramInput": (
+        "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"),
+}
 
 
 def enabled_messaging(environ: Mapping[str, str]) -> List[str]:
