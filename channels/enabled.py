@@ -14,6 +14,8 @@ import yaml
 MESSAGING: Dict[str, Tuple[str, ...]] = {
     "channels.telegram.WaypointTelegramInput": (
         "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"),
+    "channels.twilio.WaypointTwilioInput": (
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL"),
 }
 
 
