@@ -16,6 +16,9 @@ MESSAGING: Dict[str, Tuple[str, ...]] = {
         "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN"),
     "channels.twilio.WaypointTwilioInput": (
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL"),
+    "channels.messenger.WaypointMessengerInput": (
+        "FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN"),
+    "channels.slack.WaypointSlackInput": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
 }
 
 
