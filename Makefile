@@ -112,3 +112,20 @@ lock: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build models results .pytest_cache
+
+# --- the website chat widget (web/README.md) -------------------------------------------------------
+
+.PHONY: widget
+WIDGET_INPUTS := web/src web/demo $(wildcard web/src/* web/demo/*) web/build.py \
+  data/safety/crisis_replies.yml
+
+# The widget's page, script and stylesheet in build/web/ (served by `make run` when built).
+widget: build/web/index.html
+
+# npm ci writes web/node_modules/.package-lock.json; installing again only when the lockfile changes.
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+build/web/index.html: web/node_modules/.package-lock.json $(WIDGET_INPUTS)
+	$(PY) web/build.py
