@@ -24,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: help install spacy train run shell test validate pytest test-stories eval cv bench lock clean
+.PHONY: help install spacy train run shell test validate pytest chromium test-stories eval cv bench lock clean
 
 help:
 	@echo "make run     set up everything, train if needed, start the assistant on $(HOST):$(PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make cv      NLU 5-fold cross-validation; macro F1 on intents"
 	@echo "make bench   train, start and load-test; prints timings and memory"
 	@echo "make train   train only (skipped when data and config are unchanged)"
+	@echo "make widget  build the chat widget and its demo page into build/web/"
 	@echo "make clean   remove the venv, the built spaCy pipeline, models and results"
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ models/.trained: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 
 # --- use ----------------------------------------------------------------------------------------
 
-run: train
+run: train widget
 	@mkdir -p var
 	@HOST=$(HOST) PORT=$(PORT) ACTIONS_PORT=$(ACTIONS_PORT) WEB_PORT=$(WEB_PORT) scripts/run.sh
 
@@ -83,8 +84,13 @@ test: validate pytest test-stories
 validate: $(VENV)/.installed $(SAFETY_DOMAIN)
 	$(PY) scripts/validate_data.py
 
-pytest: train
+pytest: train widget chromium
 	$(PY) -m pytest tests
+
+# The browser tests drive Debian's Chromium: installed with apt when missing (as root), else a
+# clear error; never a skipped test.
+chromium:
+	@scripts/ensure-chromium.sh
 
 # End-to-end test stories through the trained model; any wrong prediction fails the run.
 test-stories: train
@@ -101,9 +107,10 @@ cv: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
 eval: train
 	$(PY) scripts/eval_questions.py
 
-bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
+bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN) train widget chromium
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_detector.py
+	$(PY) scripts/bench_widget.py
 
 # Refresh requirements.lock after changing requirements.txt.
 lock: $(VENV)/.installed
@@ -111,7 +118,7 @@ lock: $(VENV)/.installed
 	  $(PY) -m pip freeze --exclude-editable) > requirements.lock
 
 clean:
-	rm -rf $(VENV) build models results .pytest_cache
+	rm -rf $(VENV) build models results .pytest_cache web/node_modules
 
 # --- the website chat widget (web/README.md) -------------------------------------------------------
 
@@ -127,5 +134,5 @@ web/node_modules/.package-lock.json: web/package-lock.json
 	npm ci --prefix web --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-build/web/index.html: web/node_modules/.package-lock.json $(WIDGET_INPUTS)
+build/web/index.html: $(VENV)/.installed web/node_modules/.package-lock.json $(WIDGET_INPUTS)
 	$(PY) web/build.py

@@ -68,3 +68,17 @@ def test_deletion_works_without_the_action_server(loop, model_path, tmp_path):
     user.say("delete my chat history")
     user.say("/affirm")
     assert stored_events(db, user.sender_id) == []
+
+
+@pytest.mark.parametrize("answer, deleted", [("/affirm", True), ("yes", True), ("/deny", False)])
+def test_deletion_works_right_after_a_crisis_reply(stored, loop, answer, deleted):
+    """After a crisis reply every answer is followed by an emergency reminder for a few turns;
+    the reminder after the deletion question must not stop the confirmation from working."""
+    agent, db = stored
+    user = Conversation(agent, loop)
+    assert user.say("my friend is not breathing").startswith("Call 911 now")
+    replies = user.send("/delete_conversation")
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    reply = user.say(answer).lower()
+    assert ("this conversation is deleted" in reply) is deleted
+    assert (stored_events(db, user.sender_id) == []) is deleted
