@@ -155,10 +155,12 @@ def buttons(replies: List[Dict]) -> List[Dict]:
 class RunningAssistant:
     """`make run`'s start script (scripts/run.sh) on free loopback ports: the action server, Rasa
     with every channel whose variables `env` sets, and the widget's page. `url` is Rasa's,
-    `page_url` the demo page's."""
+    `page_url` the demo page's. `ports` (Rasa, actions, page) restarts one on the same ports."""
 
-    def __init__(self, tmp_path, env=None):
-        self.port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+    def __init__(self, tmp_path, env=None, ports=None):
+        self.port, self.actions_port, self.web_port = ports or (free_port(), free_port(),
+                                                                free_port())
+        self.ports = (self.port, self.actions_port, self.web_port)
         self.log = tmp_path / f"run-{self.port}.log"
         env = dict(os.environ, HOST="127.0.0.1", PORT=str(self.port),
                    ACTIONS_PORT=str(self.actions_port), WEB_PORT=str(self.web_port),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, free_port
+from conftest import PROJECT, RunningAssistant, free_port
 
 BUILT_PAGE = PROJECT / "build" / "web" / "index.html"
 AXE = PROJECT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -486,6 +486,29 @@ def test_a_dropped_connection_reconnects_by_itself(visit):
     page.wait_for_selector(W("status", '[data-state="connected"]'), timeout=20000)
     assert states[-2:] == ["reconnecting", "connected"], states
     assert any("Methadone" in text for text in v.say("what is methadone"))
+
+
+def test_the_widget_reconnects_when_the_server_restarts_and_the_conversation_goes_on(
+        browser, tmp_path):
+    """The assistant's processes really stop and start again on the same ports and store."""
+    first = RunningAssistant(tmp_path)
+    v = Visit(browser, first)
+    try:
+        v.open()
+        v.say("hello")
+        first.stop()
+        v.page.wait_for_selector(W("status", ':not([data-state="connected"])'), timeout=20000)
+        assert v.page.is_visible(W("emergency"))
+        second = RunningAssistant(tmp_path, ports=first.ports)
+        try:
+            v.page.wait_for_selector(W("status", '[data-state="connected"]'), timeout=60000)
+            # The same conversation, from the store: a second hello is greeted as a return.
+            assert v.say("hello")[0].startswith("Hi again")
+        finally:
+            second.stop()
+    finally:
+        v.close()
+        first.stop()
 
 
 def test_no_answer_is_said_not_hidden(visit):
