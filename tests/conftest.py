@@ -199,8 +199,15 @@ _SESSION_STARTED = time.time()
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Shows the safety suite's figures (recall per stratum, false alarms) after the run."""
+    """Shows the safety suite's figures (recall per stratum, false alarms) and the paths of the
+    widget's screenshots taken in this run."""
     report = PROJECT / "results" / "safety" / "report.md"
     if report.exists() and report.stat().st_mtime >= _SESSION_STARTED:
         terminalreporter.write_sep("=", "safety suite")
         terminalreporter.write_line(report.read_text(encoding="utf-8"))
+    shots = sorted(path for path in (PROJECT / "results" / "web").glob("*.png")
+                   if path.stat().st_mtime >= _SESSION_STARTED)
+    if shots:
+        terminalreporter.write_sep("=", "widget screenshots (results/web/, git-ignored)")
+        for path in shots:
+            terminalreporter.write_line(str(path))
