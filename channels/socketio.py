@@ -22,8 +22,11 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
+from sanic.exceptions import SanicException
 
+from channels.choices import screen_command
+from channels.inbound import MAX_MESSAGE_CHARS, clean_text
 from channels.settings import allowed_origins
 
 logger = logging.getLogger(__name__)
@@ -32,8 +35,6 @@ SESSION_ID = re.compile(r"[0-9a-f]{32}")
 # A random 32-digit hex id has about 14 distinct digits; fewer than 8 is a pattern, not chance
 # (all zeros, a counter padded with zeros), with a probability far below 1e-9 for a real one.
 MIN_DISTINCT_DIGITS = 8
-# Longer messages are cut, not dropped: a crisis can come at the start of a long message.
-MAX_MESSAGE_CHARS = 4000
 
 
 def new_session_id() -> str:
@@ -44,6 +45,14 @@ def acceptable_session_id(value: Any) -> bool:
     """True for an id that looks like 128 random bits, never a name or a counter."""
     return (isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
             and len(set(value)) >= MIN_DISTINCT_DIGITS)
+
+
+def running_agent() -> Any:
+    """The agent of the Sanic app this process serves (Rasa runs one), if there is one."""
+    try:
+        return Sanic.get_app().ctx.agent
+    except (SanicException, AttributeError):
+        return None
 
 
 def message_metadata(data: Dict, key: Text) -> Dict:
@@ -103,6 +112,7 @@ class WaypointSocketIOInput(SocketIOInput):
             await join(sid, requested)
 
         async def handle_message(sid: Text, data: Any) -> None:
+
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
                 return
             # A message before any session_request joins the session it names, as a request would.
@@ -110,8 +120,10 @@ class WaypointSocketIOInput(SocketIOInput):
             if data.get("session_id") not in (None, session_id):
                 logger.warning("A socket sent a message for a session it was not confirmed; "
                                "handled in its own session instead.")
+            text = await screen_command(running_agent(), session_id,
+                                        clean_text(data["message"][:MAX_MESSAGE_CHARS]))
             message = UserMessage(
-                data["message"][:MAX_MESSAGE_CHARS],
+                text,
                 SocketIOOutput(sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
