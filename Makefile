@@ -11,8 +11,15 @@ RASA := $(PY) -m rasa
 SPACY_MODEL := $(shell sed -n 's|^ *model: *\(build/spacy/[^ ]*\).*|\1|p' config.yml | head -n 1)
 # Emergency responses are generated from their templates (see data/safety/crisis_replies.yml).
 SAFETY_DOMAIN := domain/safety.yml
+# Other responses that name an emergency number or a US-only service get one variation per region,
+# generated into marked blocks of their own domain files (see data/safety/regional_responses.yml).
+# The stamp records when the blocks were last written.
+REGIONAL_STAMP := build/regional.stamp
+REGIONAL_INPUTS := data/safety/regional_responses.yml data/safety/crisis_replies.yml \
+  safety/regional.py safety/replies.py $(shell grep -rl '^ *# BEGIN generated:' domain 2>/dev/null)
+GENERATED := $(SAFETY_DOMAIN) $(REGIONAL_STAMP)
 # Our own graph components (components/, safety/) are inputs too: their code shapes the model.
-TRAINING_INPUTS := config.yml $(SAFETY_DOMAIN) $(shell find domain data safety components -type f -not -name '*.pyc' 2>/dev/null)
+TRAINING_INPUTS := config.yml $(GENERATED) $(shell find domain data safety components -type f -not -name '*.pyc' 2>/dev/null)
 
 HOST ?= 127.0.0.1
 PORT ?= 5005
@@ -56,6 +63,10 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed spacy_pipeline/build.py
 $(SAFETY_DOMAIN): data/safety/crisis_replies.yml safety/replies.py $(VENV)/.installed
 	$(PY) -m safety.replies
 
+$(REGIONAL_STAMP): $(REGIONAL_INPUTS) $(VENV)/.installed
+	$(PY) -m safety.regional
+	@mkdir -p $(@D) && touch $@
+
 # Rasa fingerprints every graph component and retrains only what changed; the stamp lets us skip
 # even starting Rasa when no training input is newer than the last model.
 train: models/.trained
@@ -81,7 +92,7 @@ shell: train
 test: validate pytest test-stories
 	@echo "All checks passed."
 
-validate: $(VENV)/.installed $(SAFETY_DOMAIN)
+validate: $(VENV)/.installed $(GENERATED)
 	$(PY) scripts/validate_data.py
 
 pytest: train widget chromium
@@ -97,7 +108,7 @@ test-stories: train
 	$(RASA) test core --stories tests/stories --fail-on-prediction-errors --out results/stories
 
 # NLU 5-fold cross-validation (issue 4's bar); reports in results/cv/ (intent_report.json).
-cv: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
+cv: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(GENERATED)
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 \
 	  --out results/cv
 	@$(PY) -c "import json; r = json.load(open('results/cv/intent_report.json')); \
@@ -107,7 +118,7 @@ cv: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN)
 eval: train
 	$(PY) scripts/eval_questions.py
 
-bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(SAFETY_DOMAIN) train widget chromium
+bench: $(VENV)/.installed $(SPACY_MODEL)/meta.json $(GENERATED) train widget chromium
 	$(PY) scripts/bench.py
 	$(PY) scripts/bench_detector.py
 	$(PY) scripts/bench_widget.py

@@ -22,6 +22,7 @@ SUBJECTS = MEDICATIONS + [
     "group_counseling", "individual_counseling", "twelve_step",
 ]
 SOURCE_PREFIX = "Source: "
+DEFAULT_REGION = "US"  # the `region` slot's initial value (domain/core.yml)
 
 
 def subject_before_this_message(tracker: Tracker) -> Optional[Text]:
@@ -59,12 +60,19 @@ def names_one_subject_twice(tracker: Tracker) -> bool:
     return len(named) >= 2 and len(set(named)) == 1
 
 
-def variation_for(variations: List[Dict[Text, Any]], subject: Text) -> Optional[Text]:
-    """The text of the response variation conditioned on `subject` (domain/answers/subjects.yml)."""
+def variation_for(variations: List[Dict[Text, Any]], subject: Text,
+                  region: Optional[Text] = None) -> Optional[Text]:
+    """The text of the response variation conditioned on `subject` (domain/answers/subjects.yml).
+    A subject's answer that names an emergency number has one variation per region (generated,
+    data/safety/regional_responses.yml): the one for `region` (US when unknown), as Rasa would
+    pick it."""
     for variation in variations:
-        for condition in variation.get("condition") or []:
-            if condition.get("name") == "subject" and condition.get("value") == subject:
-                return variation.get("text")
+        conditions = {condition.get("name"): condition.get("value")
+                      for condition in variation.get("condition") or []}
+        if conditions.get("subject") != subject:
+            continue
+        if conditions.get("region", region or DEFAULT_REGION) == (region or DEFAULT_REGION):
+            return variation.get("text")
     return None
 
 
@@ -76,14 +84,15 @@ class ActionCompare(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         responses = domain.get("responses") or {}
         summaries = responses.get("utter_what_is") or []
+        region = tracker.get_slot("region")
         pair = comparison_pair(tracker)
         if len(pair) == 1 and names_one_subject_twice(tracker):
             # Two names for one medicine ("subutex vs sublocade") are usually brands that differ
             # in form, so its forms answer; anything else ("is a halfway house the same as sober
             # living?", "NA or AA") shares one answer as the same kind of thing.
-            forms = (variation_for(responses.get("utter_forms") or [], pair[0])
+            forms = (variation_for(responses.get("utter_forms") or [], pair[0], region)
                      if pair[0] in MEDICATIONS else None)
-            summary = forms or variation_for(summaries, pair[0])
+            summary = forms or variation_for(summaries, pair[0], region)
             if summary:
                 dispatcher.utter_message(
                     response="utter_compare_same_medicine" if forms else "utter_compare_same")
@@ -100,7 +109,7 @@ class ActionCompare(Action):
             # rather than a dead end.
             dispatcher.utter_message(response="utter_compare_unknown")
             for subject in pair:
-                summary = variation_for(summaries, subject)
+                summary = variation_for(summaries, subject, region)
                 if summary:
                     dispatcher.utter_message(text=summary)
         # Follow-ups after a comparison are about the subject named last.

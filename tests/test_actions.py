@@ -1,10 +1,12 @@
 """Unit tests for the custom actions, run directly with rasa_sdk's dispatcher and tracker."""
 import asyncio
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import ActionCompare
 from actions.ask_affirmation import (
     EMERGENCY_LINE_RESPONSE, LABELS, ActionDefaultAskAffirmation, candidate_intents,
 )
@@ -75,3 +77,27 @@ def test_a_possible_emergency_puts_the_help_line_first():
 def test_no_plausible_candidate_asks_to_rephrase():
     messages, _ = run_action(tracker_with_ranking([{"name": "nlu_fallback", "confidence": 1.0}]))
     assert messages[0]["response"] == "utter_ask_rephrase"
+
+
+def domain_responses():
+    responses = {}
+    for path in (PROJECT / "domain").rglob("*.yml"):
+        responses.update(yaml.safe_load(path.read_text()).get("responses") or {})
+    return responses
+
+
+@pytest.mark.parametrize("region, number", [("UK", "call 999"), ("AU", "call 000"),
+                                            ("US", "call 911"), (None, "call 911")])
+def test_a_summary_sent_by_an_action_is_the_users_regions(region, number):
+    """A pair with no written comparison gets each one's summary, picked by the action: the
+    naloxone summary names the emergency number, so it must be the variation for the region."""
+    latest = {"text": "naloxone vs inpatient", "intent": {"name": "ask_compare"},
+              "entities": [{"entity": "subject", "value": "naloxone"},
+                           {"entity": "subject", "value": "inpatient"}]}
+    tracker = Tracker("unit", {"region": region}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionCompare().run(dispatcher, tracker, {"responses": domain_responses()}))
+    texts = [m.get("text") or "" for m in dispatcher.messages]
+    [naloxone] = [t for t in texts if t.startswith("Naloxone (brand name Narcan)")]
+    assert number in naloxone
+    assert ("911" in naloxone) == (number == "call 911")

@@ -24,6 +24,9 @@ def responses_in(paths):
 
 RESPONSES = responses_in(DOMAIN_FILES)
 ANSWERS = responses_in(ANSWER_FILES)
+# The emergency numbers and crisis lines of each region (the emergency replies' tables).
+REGION_TABLES = yaml.safe_load(
+    (PROJECT / "data" / "safety" / "crisis_replies.yml").read_text(encoding="utf-8"))["regions"]
 
 # The citable authorities of the source articles' reference lists.
 AUTHORITIES = ("NIDA", "SAMHSA", "ASAM", "American Society of Addiction Medicine", "DSM-5",
@@ -57,6 +60,12 @@ def texts(responses):
             yield name, path, variation
 
 
+def region_of(variation) -> str:
+    """The region a variation is for (the `region` slot in its condition); US by default."""
+    return next((c["value"] for c in variation.get("condition") or [] if c["name"] == "region"),
+                "US")
+
+
 def is_clarifying(variation) -> bool:
     """A question or an offer back to the user ("Which one do you mean?", "Here is what I can
     tell you:"), with buttons: it states no fact, so it needs no source."""
@@ -77,7 +86,13 @@ def test_every_answer_names_an_authority(name, path, variation):
     text = variation.get("text", "")
     if name.startswith("utter_request_"):
         # Refusals state no fact to source; they must route to help instead.
-        assert "1-800-662-4357" in text or "FindTreatment.gov" in text, f"{path}: {name}"
+        region = region_of(variation)
+        if region == "US":
+            assert "1-800-662-4357" in text or "FindTreatment.gov" in text, f"{path}: {name}"
+        else:
+            # Those two are US services: elsewhere, the region's own crisis line.
+            crisis_line = REGION_TABLES[region]["en"]["crisis_short"]
+            assert crisis_line in text, f"{path}: {name} ({region}) lacks {crisis_line!r}"
         return
     if is_clarifying(variation):
         return
