@@ -6,7 +6,8 @@ messages, and checks which response answered. Prints accuracy per topic and over
 
     make eval            # or: .venv/bin/python scripts/eval_questions.py
 
-Exit status 1 when overall accuracy is below --min (default 0.90).
+Exit status 1 when overall accuracy is below --min (default 0.90). --questions runs another
+held-out set in the same format, e.g. tests/eval/questions_round2.yml.
 """
 import argparse
 import asyncio
@@ -143,13 +144,15 @@ async def evaluate(model: Path, questions: List[Dict], action_url: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=0.90)
+    parser.add_argument("--questions", type=Path, default=QUESTIONS,
+                        help="the questions file (default: tests/eval/questions.yml)")
     args = parser.parse_args()
 
     models = sorted((PROJECT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         print("No trained model; run `make train` first.", file=sys.stderr)
         return 2
-    questions = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    questions = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
     for question in questions:
         if not EXPECT.match(question["expect"]):
             print(f"malformed expect: {question}", file=sys.stderr)
