@@ -26,6 +26,12 @@ def enabled_messaging(environ: Mapping[str, str]) -> List[str]:
     return [key for key, names in MESSAGING.items() if all(environ.get(n) for n in names)]
 
 
+def half_configured(environ: Mapping[str, str]) -> Dict[str, List[str]]:
+    """Apps with some of their variables set but not all: the missing ones, by app."""
+    return {key: [n for n in names if not environ.get(n)] for key, names in MESSAGING.items()
+            if any(environ.get(n) for n in names) and not all(environ.get(n) for n in names)}
+
+
 def credentials(base: Dict, environ: Mapping[str, str]) -> Dict:
     merged = dict(base)
     for key in enabled_messaging(environ):
@@ -34,6 +40,13 @@ def credentials(base: Dict, environ: Mapping[str, str]) -> Dict:
 
 
 def main(base_path: str, out_path: str) -> None:
+    # A forgotten variable must not switch an app off silently: its users would get no answer.
+    missing = half_configured(os.environ)
+    if missing:
+        for key, names in missing.items():
+            print(f"error: {key.rsplit('.', 1)[-1]} is half configured; set {', '.join(names)} "
+                  "too (docs/channels.md), or unset its other variables.", file=sys.stderr)
+        sys.exit(2)
     with open(base_path, encoding="utf-8") as handle:
         base = yaml.safe_load(handle) or {}
     merged = credentials(base, os.environ)

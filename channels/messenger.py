@@ -27,21 +27,20 @@ import hmac
 import json
 import logging
 import os
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Text
 
 import aiohttp
-import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.facebook import FacebookInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.choices import offered_buttons
-from channels.formatting import choice_payload, numbered_choices, split_text
-from channels.webhook_support import default_region, region_metadata, stored_tracker
+from channels.choices import typed_text
+from channels.formatting import numbered_choices, split_text
+from channels.inbound import MAX_MESSAGE_CHARS
+from channels.webhook_support import (default_region, emergency_calls, region_metadata,
+                                      stored_tracker, typed_only_reply)
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +50,9 @@ TEMPLATE_TEXT_LIMIT = 640  # characters of a button template's text
 TEMPLATE_BUTTONS = 3
 QUICK_REPLIES = 13
 TITLE_LIMIT = 20  # characters of a button's or a quick reply's title
-MAX_MESSAGE_CHARS = 4000  # longer user messages are cut, as on the Socket.IO channel
+
 SEND_ATTEMPTS = 2  # a server error or a lost connection is tried once more
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=15)
-CRISIS_REPLIES = Path(__file__).resolve().parents[1] / "data" / "safety" / "crisis_replies.yml"
 
 
 def valid_signature(app_secret: Text, body: bytes, header: Optional[Text]) -> bool:
@@ -90,20 +88,6 @@ def messenger_messages(text: Text, buttons: Sequence[Dict] = ()) -> List[Dict]:
             {"content_type": "text", "title": _short(f"{i}. {t}" if numbered else t), "payload": p}
             for i, (t, p) in enumerate(zip(titles, payloads), start=1)]
     return messages
-
-
-@lru_cache(maxsize=1)
-def emergency_calls() -> Dict[Text, Text]:
-    """Each region's "Call 911 now" (data/safety/crisis_replies.yml)."""
-    regions = yaml.safe_load(CRISIS_REPLIES.read_text(encoding="utf-8"))["regions"]
-    return {region: texts["en"]["call"] for region, texts in regions.items()}
-
-
-def typed_only_reply(region: Optional[Text]) -> Text:
-    """The answer to a photo, voice message or sticker, with the region's emergency call."""
-    call = emergency_calls().get(region or "US", emergency_calls()["US"])
-    return ("I can only read typed messages, so please type your question. "
-            f"If someone is not breathing or won't wake up: {call}.")
 
 
 class SendAPI:
@@ -240,7 +224,7 @@ class WaypointMessengerInput(FacebookInput):
                 or (event.get("postback") or {}).get("payload"))
         if not text and isinstance(message.get("text"), str) and message["text"].strip():
             typed = message["text"][:MAX_MESSAGE_CHARS]
-            text = choice_payload(typed, offered_buttons(tracker)) or typed
+            text = typed_text(typed, tracker)
         if not text:
             if message.get("attachments"):
                 region = metadata.get("region") or (tracker.get_slot("region") if tracker else None)

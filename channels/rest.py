@@ -94,8 +94,11 @@ class WaypointRestInput(RestInput):
             except asyncio.CancelledError:
                 logger.error("A REST message was cancelled before it was answered.")
                 raise
-            except Exception:  # noqa: BLE001 - the client gets what was said so far
+            except Exception:  # noqa: BLE001
                 logger.error("A REST message could not be handled.", exc_info=True)
+                if not collector.messages:  # a failure must not look like "nothing to say"
+                    return response.json({"error": "the message could not be handled"},
+                                         status=500)
             return response.json(collector.messages)
 
         return webhook

@@ -43,10 +43,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
                                                          AsyncRateLimitErrorRetryHandler)
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.choices import offered_buttons
-from channels.formatting import choice_payload, numbered_choices, split_text
-from channels.webhook_support import (RecentIds, default_region, region_metadata,
-                                      stored_tracker)
+from channels.choices import typed_text
+from channels.inbound import MAX_MESSAGE_CHARS
+from channels.formatting import numbered_choices, split_text
+from channels.webhook_support import (RecentIds, conversation_region, default_region,
+                                      region_metadata, typed_only_reply, stored_tracker)
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 SECTION_LIMIT = 3000  # characters of a section block's text
 BUTTONS_PER_BLOCK = 25  # elements of an actions block
 BUTTON_TEXT_LIMIT = 75
-MAX_MESSAGE_CHARS = 4000  # longer user messages are cut, as on the Socket.IO channel
+
 # Message subtypes a person sends; the others are edits, deletions, joins and bots.
 USER_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # A URL, or a bare domain such as FindTreatment.gov; sentence punctuation after it is not part.
@@ -201,11 +202,15 @@ class WaypointSlackInput(SlackInput):
             return response.text("")
         sender_id = self._get_conversation_id(event["user"], metadata["out_channel"],
                                               metadata["thread_id"])
-        text = self._sanitize_user_message(event["text"], users)[:MAX_MESSAGE_CHARS]
-        if not text:
-            return response.text("")
+        text = self._sanitize_user_message(event.get("text") or "", users)[:MAX_MESSAGE_CHARS]
         tracker = await stored_tracker(getattr(request.app.ctx, "agent", None), sender_id)
-        text = choice_payload(text, offered_buttons(tracker)) or text
+        if not text.strip():
+            if event.get("files"):  # a voice clip or a picture may be a call for help
+                output = self.get_output_channel(metadata["out_channel"], metadata["thread_id"])
+                await output.send_text_message(
+                    sender_id, typed_only_reply(conversation_region(tracker, self.region)))
+            return response.text("")
+        text = typed_text(text, tracker)
         metadata.update(region_metadata(self.region, tracker))
         return await self.process_message(request, on_new_message, text, sender_id, metadata)
 

@@ -25,9 +25,10 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic
 from sanic.exceptions import SanicException
 
-from channels.choices import screen_command
+from channels.choices import screened
 from channels.inbound import MAX_MESSAGE_CHARS, clean_text
 from channels.settings import allowed_origins
+from channels.webhook_support import region_is_known, stored_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,16 @@ def running_agent() -> Any:
         return Sanic.get_app().ctx.agent
     except (SanicException, AttributeError):
         return None
+
+
+def page_region(metadata: Dict, tracker: Any) -> Dict:
+    """The widget sends its region with every message. It sets the conversation's region until
+    the conversation has one; after that only when the visitor picked it (`region_chosen`), so a
+    place the person named ("I'm in Manchester") is not undone by the page's default."""
+    chosen = metadata.pop("region_chosen", False) is True
+    if not chosen and region_is_known(tracker):
+        return {k: v for k, v in metadata.items() if k not in ("region", "country")}
+    return metadata
 
 
 def message_metadata(data: Dict, key: Text) -> Dict:
@@ -120,14 +131,14 @@ class WaypointSocketIOInput(SocketIOInput):
             if data.get("session_id") not in (None, session_id):
                 logger.warning("A socket sent a message for a session it was not confirmed; "
                                "handled in its own session instead.")
-            text = await screen_command(running_agent(), session_id,
-                                        clean_text(data["message"][:MAX_MESSAGE_CHARS]))
+            tracker = await stored_tracker(running_agent(), session_id)
+            text = screened(clean_text(data["message"][:MAX_MESSAGE_CHARS]), tracker)
             message = UserMessage(
                 text,
                 SocketIOOutput(sio, self.bot_message_evt),
                 session_id,
                 input_channel=self.name(),
-                metadata=message_metadata(data, self.metadata_key),
+                metadata=page_region(message_metadata(data, self.metadata_key), tracker),
             )
             await on_new_message(message)
 

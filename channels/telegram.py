@@ -48,10 +48,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.choices import offered_buttons
-from channels.formatting import choice_payload, split_text
-from channels.webhook_support import (RecentIds, default_region, region_metadata,
-                                      stored_tracker, to_the_end)
+from channels.choices import typed_text
+from channels.formatting import split_text
+from channels.webhook_support import (RecentIds, conversation_region, default_region,
+                                      region_metadata, stored_tracker, to_the_end,
+                                      typed_only_reply)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ START_COMMAND = re.compile(r"/start(@\w+)?(\s.*)?", re.DOTALL)
 # Messages a person sent that hold no text; service messages (someone joined a group) get no reply.
 MEDIA = ("animation", "audio", "contact", "document", "location", "photo", "sticker", "video",
          "video_note", "voice")
-TEXT_ONLY = "Sorry, I can only read typed messages. Please type what you want to ask."
 EXPIRED = "Sorry, that option has expired. Please type what you want to ask."
 
 
@@ -255,12 +255,15 @@ class WaypointTelegramInput(TelegramInput):
             if text and START_COMMAND.fullmatch(text.strip()):
                 text = "/greet"  # Telegram's first message to a bot
             elif text:
-                text = choice_payload(text, offered_buttons(tracker)) or text
-        if not text or not text.strip():
-            if query or any(key in message for key in MEDIA):
-                await bot.send_text_message(chat_id, EXPIRED if query else TEXT_ONLY)
-            return
+                text = typed_text(text, tracker)
         region = region_from_language(user.get("language_code")) or self.region
+        if not text or not text.strip():
+            if query:
+                await bot.send_text_message(chat_id, EXPIRED)
+            elif any(key in message for key in MEDIA):  # a voice note may be a call for help
+                await bot.send_text_message(
+                    chat_id, typed_only_reply(conversation_region(tracker, region)))
+            return
         await on_new_message(UserMessage(
             text, bot, chat_id, input_channel=self.name(),
             metadata=region_metadata(region, tracker)))

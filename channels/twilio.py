@@ -44,10 +44,11 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.choices import offered_buttons
-from channels.formatting import choice_payload, numbered_choices, split_text
-from channels.webhook_support import (RecentIds, default_region, region_metadata,
-                                      stored_tracker, to_the_end)
+from channels.choices import typed_text
+from channels.formatting import numbered_choices, split_text
+from channels.webhook_support import (RecentIds, conversation_region, default_region,
+                                      region_metadata, stored_tracker, to_the_end,
+                                      typed_only_reply)
 
 logger = logging.getLogger(__name__)
 # Twilio's client logs the URL and headers of every request at INFO; here only its failures.
@@ -58,7 +59,6 @@ BODY_LIMIT = 1600  # characters; Twilio refuses longer bodies
 OPTED_OUT = 21610  # Twilio's error: the recipient texted STOP
 SEND_ATTEMPTS = 3
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-TEXT_ONLY = "Sorry, I can only read text messages. Please type what you want to ask."
 
 GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
            "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
@@ -246,14 +246,16 @@ class WaypointTwilioInput(TwilioInput):
         sender = form["From"]
         replies = TwilioReplies(self._client(), form["To"])
         text = (form.get("Body") or "").strip()
+        tracker = await stored_tracker(agent, sender)
+        region = region_from_number(sender, form.get("FromCountry")) or self.region
         if not text:
             media = form.get("NumMedia", "0")
             if (media.isdigit() and int(media) > 0) or form.get("Latitude"):
-                await replies.send_text_message(sender, TEXT_ONLY)
+                # A voice note or a photo may be a call for help.
+                await replies.send_text_message(
+                    sender, typed_only_reply(conversation_region(tracker, region)))
             return
-        tracker = await stored_tracker(agent, sender)
-        text = choice_payload(text, offered_buttons(tracker)) or text
-        region = region_from_number(sender, form.get("FromCountry")) or self.region
+        text = typed_text(text, tracker)
         await on_new_message(UserMessage(
             text, replies, sender, input_channel=self.name(),
             metadata=region_metadata(region, tracker)))

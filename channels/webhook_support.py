@@ -1,4 +1,4 @@
-"""What the Telegram and Twilio connectors share: a memory of delivered ids (replays and the
+"""What the connectors share: a memory of delivered ids (replays and the
 platform's own re-deliveries), handling that outlives a hang-up, and the region a conversation
 starts with.
 """
@@ -6,8 +6,11 @@ import asyncio
 import logging
 import os
 from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Awaitable, Hashable, Optional, Text
 
+import yaml
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -84,3 +87,29 @@ def region_is_known(tracker: Optional[DialogueStateTracker]) -> bool:
 
 def region_metadata(region: Optional[Text], tracker: Optional[DialogueStateTracker]) -> dict:
     return {"region": region} if region and not region_is_known(tracker) else {}
+
+
+CRISIS_REPLIES = Path(__file__).resolve().parents[1] / "data" / "safety" / "crisis_replies.yml"
+
+
+@lru_cache(maxsize=1)
+def emergency_calls() -> dict:
+    """Each region's "Call 911 now" (data/safety/crisis_replies.yml)."""
+    regions = yaml.safe_load(CRISIS_REPLIES.read_text(encoding="utf-8"))["regions"]
+    return {region: texts["en"]["call"] for region, texts in regions.items()}
+
+
+def typed_only_reply(region: Optional[Text]) -> Text:
+    """The answer to a photo, voice message or sticker: a voice note may be a call for help, so
+    it carries the region's emergency call."""
+    call = emergency_calls().get(region or "US", emergency_calls()["US"])
+    return ("I can only read typed messages, so please type your question. "
+            f"If someone is not breathing or won't wake up: {call}.")
+
+
+def conversation_region(tracker: Optional[DialogueStateTracker],
+                        channel_region: Optional[Text]) -> Optional[Text]:
+    """The region the conversation has, else the one the channel gives."""
+    known = tracker.get_slot("region") if region_is_known(tracker) else None
+    return known or channel_region
+

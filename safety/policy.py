@@ -13,8 +13,8 @@ carry on. It decides four things and abstains otherwise:
    and ends the turn, so an answer must be a single response (our rules and stories keep to
    that; a form's last question and its summary are treated as one answer).
 4. For a few turns after a crisis reply, every answer is followed by an emergency reminder, so the
-   numbers stay on screen until the person has moved on (not a yes/no question whose answer a
-   rule reads: the deletion question).
+   numbers stay on screen until the person has moved on.
+Neither 3 nor 4 follows a yes/no question whose answer a rule reads (the deletion question).
 
 The responses are plain domain responses (domain/safety.yml), so all of this works when the
 action server is down.
@@ -64,9 +64,9 @@ EMERGENCY_REPLIES = set(EMERGENCY_RESPONSES.values())
 SAFETY_PREFIXES = ("utter_emergency_", "utter_crisis_")
 # How many user turns after a crisis reply still get the reminder.
 REMINDER_TURNS = 3
-# Yes/no questions whose answer a rule reads from the previous action. A reminder after one would
-# stand between the question and the answer, and the rule would not fire: for three turns after a
-# crisis, "yes, delete it" deleted nothing. The question is the whole turn instead.
+# Yes/no questions whose answer a rule reads from the previous action. A line or a reminder after
+# one would stand between the question and the answer, and the rule would not fire: for three
+# turns after a crisis, "yes, delete it" deleted nothing. The question is the whole turn instead.
 AWAITS_ANSWER = {"utter_ask_delete_conversation"}
 INTERRUPTED_FLOW_SLOT = "interrupted_flow"
 
@@ -138,11 +138,12 @@ class SafetyPolicy(Policy):
             # A form just finished; its follow-up action (the result) comes first, and the
             # line goes after that.
             return None, []
+        if this_turn[-1] in AWAITS_ANSWER:
+            return None, []
         mention = _entity(message, "emergency_mention")
         if mention:
             return MENTION_LINES.get(mention, MENTION_LINES["unknown"]), []
-        if (self._turns_since_crisis(tracker.applied_events()) <= REMINDER_TURNS
-                and this_turn[-1] not in AWAITS_ANSWER):
+        if self._turns_since_crisis(tracker.applied_events()) <= REMINDER_TURNS:
             return REMINDER, []
         return None, []
 

@@ -148,6 +148,18 @@ def chat(agent, loop) -> Conversation:
     return Conversation(agent, loop)
 
 
+def emergency_texts(region: str, language: str = "en") -> set:
+    """Every emergency reply's text for one region and language (domain/safety.yml)."""
+    import yaml
+
+    domain = yaml.safe_load((PROJECT / "domain" / "safety.yml").read_text(encoding="utf-8"))
+    wanted = [{"name": "region", "type": "slot", "value": region},
+              {"name": "language", "type": "slot", "value": language}]
+    return {variation["text"] for variations in domain["responses"].values()
+            for variation in variations
+            if all(c in variation.get("condition", []) for c in wanted)}
+
+
 def buttons(replies: List[Dict]) -> List[Dict]:
     return [button for reply in replies for button in reply.get("buttons") or []]
 

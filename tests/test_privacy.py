@@ -82,3 +82,17 @@ def test_deletion_works_right_after_a_crisis_reply(stored, loop, answer, deleted
     reply = user.say(answer).lower()
     assert ("this conversation is deleted" in reply) is deleted
     assert (stored_events(db, user.sender_id) == []) is deleted
+
+
+def test_deletion_works_when_the_request_mentions_an_emergency_topic(stored, loop):
+    """A message that mentions an emergency topic gets a short emergency line after its answer;
+    after the deletion question that line would stand between the question and the yes."""
+    agent, db = stored
+    user = Conversation(agent, loop)
+    user.say(SECRET)
+    # The detector's reading of a message that asks to delete and mentions an overdose (worded
+    # ones are read as crises today, the safe side), given here as the payload's entity.
+    replies = user.send('/delete_conversation{"emergency_mention": "overdose"}')
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/affirm", "/deny"]
+    assert "this conversation is deleted" in user.say("yes").lower()
+    assert stored_events(db, user.sender_id) == []

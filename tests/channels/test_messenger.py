@@ -12,11 +12,10 @@ from contextlib import closing
 
 import pytest
 import requests
-import yaml
 
 from channels.messenger import (QUICK_REPLIES, TEMPLATE_TEXT_LIMIT, TEXT_LIMIT, TITLE_LIMIT,
                                 MessengerOutput, SendAPI, messenger_messages, valid_signature)
-from conftest import PROJECT, RunningAssistant
+from conftest import RunningAssistant, emergency_texts
 from fake_platform import FakePlatform
 
 VERIFY_TOKEN = "verify-" + uuid.uuid4().hex
@@ -126,14 +125,6 @@ def as_messenger(assistant, *texts: str) -> list:
                                json={"sender": sender, "message": text}).json()
     return [message for reply in answer
             for message in messenger_messages(reply.get("text", ""), reply.get("buttons") or [])]
-
-
-def emergency_texts(region: str) -> set:
-    domain = yaml.safe_load((PROJECT / "domain" / "safety.yml").read_text(encoding="utf-8"))
-    return {variation["text"] for variations in domain["responses"].values()
-            for variation in variations
-            if {"name": "region", "type": "slot", "value": region} in variation.get("condition", [])
-            and {"name": "language", "type": "slot", "value": "en"} in variation["condition"]}
 
 
 # --- The running assistant ------------------------------------------------------------------

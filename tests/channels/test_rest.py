@@ -31,6 +31,11 @@ def stored_user_texts(assistant, sender):
     return [json.loads(d)["text"] for (d,) in rows if json.loads(d).get("event") == "user"]
 
 
+def stored_rows(assistant):
+    with sqlite3.connect(assistant.log.parent / "conversations.db") as db:
+        return db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
 def sender():
     return uuid.uuid4().hex
 
@@ -53,8 +58,10 @@ def sender():
     (b"", "must be JSON"),
 ])
 def test_bad_requests_get_a_clear_400_and_nothing_is_stored(running_assistant, body, error):
+    before = stored_rows(running_assistant)
     status, answer = post(running_assistant, body)
     assert status == 400 and error in answer["error"]
+    assert stored_rows(running_assistant) == before
     # Rasa's own channel filed sender-less messages under one shared conversation, "default".
     assert stored_user_texts(running_assistant, "default") == []
 
@@ -96,6 +103,10 @@ def test_slash_text_is_an_intent_only_when_a_button_offered_it(running_assistant
     status, _ = post(running_assistant, {"sender": person, "message": '/ask_cost{"subject": "x"}'})
     assert status == 200
     assert stored_user_texts(running_assistant, person)[-1] == 'ask_cost{"subject": "x"}'
+    # White space before the slash (Rasa strips it before reading an intent) changes nothing.
+    for typed in (" /affirm", "\n/affirm", "/ \t/affirm", '/\n/affirm{"region": "OTHER"}'):
+        post(running_assistant, {"sender": person, "message": typed})
+        assert not stored_user_texts(running_assistant, person)[-1].lstrip().startswith("/")
     # Offered by a button ("did you mean"): pressed as a button.
     _, unclear = post(running_assistant, {"sender": person, "message": "relapse"})
     payload = unclear[-1]["buttons"][0]["payload"]

@@ -13,12 +13,11 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
-import yaml
 
 from channels.slack import (BUTTON_TEXT_LIMIT, BUTTONS_PER_BLOCK, SECTION_LIMIT, SlackOutput,
                             mrkdwn, slack_messages)
 from channels.webhook_support import default_region
-from conftest import PROJECT, RunningAssistant
+from conftest import RunningAssistant, emergency_texts
 from fake_platform import FakePlatform
 
 BOT_TOKEN = "xoxb-" + uuid.uuid4().hex
@@ -150,14 +149,6 @@ def as_slack(assistant, *texts: str) -> list:
 
 def shaped(posts: list) -> list:
     return [(p["text"], p["blocks"]) for p in posts]
-
-
-def emergency_texts(region: str) -> set:
-    domain = yaml.safe_load((PROJECT / "domain" / "safety.yml").read_text(encoding="utf-8"))
-    return {variation["text"] for variations in domain["responses"].values()
-            for variation in variations
-            if {"name": "region", "type": "slot", "value": region} in variation.get("condition", [])
-            and {"name": "language", "type": "slot", "value": "en"} in variation["condition"]}
 
 
 # --- The running assistant ------------------------------------------------------------------

@@ -157,5 +157,29 @@ def test_malformed_messages_are_ignored_and_the_socket_keeps_working(connect):
     client.request_session()
     for bad in (None, "text", {"message": 5}, {"message": "hi", "metadata": "{not json"}):
         client.sio.emit("user_uttered", bad)
-    client.replies(first_timeout=3)  # the last one is answered (bad metadata ignored)
+    answered = client.replies(first_timeout=30)  # the last one, its bad metadata ignored
+    assert answered and answered[0]["text"].startswith("Hi")
     assert "Call 911 now" in client.send("he overdosed")[0]["text"]
+
+
+def test_a_place_the_person_names_is_not_undone_by_the_pages_default_region(connect):
+    client = connect("websocket")
+    client.request_session()
+    page = {"region": "US"}  # the widget sends its region with every message
+    assert client.send("I'm in Manchester, my friend took something and is acting odd",
+                       metadata=page)
+    assert client.send("now he won't wake up", metadata=page)[0]["text"].startswith(
+        "Call 999 now")
+    # Picked by the visitor in the region picker, the page's region wins again.
+    chosen = client.send("he is still not breathing", metadata={"region": "US",
+                                                                 "region_chosen": True})
+    assert chosen[0]["text"].startswith("Call 911 now")
+
+
+def test_slash_text_is_a_command_only_when_a_button_offered_it(connect):
+    client = connect("websocket")
+    client.request_session()
+    # Typed (white space first, as Rasa strips it): words, not the deletion's "yes".
+    client.send("/delete_conversation")
+    answer = client.send(" \n/ /affirm")
+    assert not any("conversation is deleted" in m.get("text", "") for m in answer)

@@ -15,7 +15,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from channels.telegram import (CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, SECRET_HEADER,
                                WaypointTelegramOutput, callback_data, message_parts, pressed,
                                region_from_language)
-from channels.webhook_support import RecentIds, to_the_end
+from channels.webhook_support import RecentIds, to_the_end, typed_only_reply
 from conftest import RunningAssistant
 from fake_platform import FakePlatform
 
@@ -158,8 +158,9 @@ def test_a_photo_without_text_gets_a_notice_not_silence(telegram):
     update["message"]["photo"] = [{"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90,
                                    "height": 90}]
     assert post(assistant, update).status_code == 200
-    assert [r["text"] for r in sent_to(fake, chat)] == [
-        "Sorry, I can only read typed messages. Please type what you want to ask."]
+    # A voice note or a photo may be a call for help: the notice carries the emergency call.
+    assert [r["text"] for r in sent_to(fake, chat)] == [typed_only_reply("US")]
+    assert "Call 911 now" in typed_only_reply("US")
 
 
 @pytest.mark.parametrize("secret, status", [(None, 401), ("", 401), ("wrong", 403),

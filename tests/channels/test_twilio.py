@@ -18,6 +18,7 @@ from channels.twilio import (BODY_LIMIT, TwilioReplies, gsm7, is_gsm7, message_b
                              region_from_number, sms_segments)
 from conftest import PROJECT, RunningAssistant
 from fake_platform import FakePlatform
+from channels.webhook_support import typed_only_reply
 
 ACCOUNT_SID = "AC" + secrets.token_hex(16)
 AUTH_TOKEN = secrets.token_hex(16)
@@ -173,9 +174,14 @@ def test_a_photo_without_text_gets_a_notice_not_silence(twilio):
     form = dict(sms(user, ""), NumMedia="1", MediaContentType0="image/jpeg",
                 MediaUrl0=f"https://api.twilio.com{MESSAGES[:-5]}/MM0/Media/ME0")
     assert post(assistant, form).status_code == 200
-    assert [r["Body"] for r in sent_to(fake, user)] == [
-        "Sorry, I can only read text messages. Please type what you want to ask."]
+    assert [r["Body"] for r in sent_to(fake, user)] == [typed_only_reply("US")]
     assert stored_rows(assistant, user) == 0
+    # From a UK number, a voice note is answered with the UK's emergency call.
+    uk = "+447700" + numbers()[:6]
+    form = dict(sms(uk, ""), NumMedia="1", MediaContentType0="audio/ogg",
+                MediaUrl0=f"https://api.twilio.com{MESSAGES[:-5]}/MM1/Media/ME1")
+    assert post(assistant, form).status_code == 200
+    assert "Call 999 now" in sent_to(fake, uk)[-1]["Body"]
 
 
 def test_unsigned_wrongly_signed_and_replayed_requests_are_refused_and_nothing_is_stored(twilio):

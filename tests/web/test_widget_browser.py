@@ -195,11 +195,13 @@ def test_answers_a_question_and_a_button_sends_its_payload(visit, site):
     assert any("Methadone" in text for text in answer), answer
     v.screenshot("desktop-1280x800-answers")
 
-    # The server got the payload, with the region as metadata; the transcript shows the title.
+    # The server got the payload; the transcript shows the title. The page's region set the
+    # conversation's with the first message (later ones leave it, so a place the person names
+    # is not undone; channels/socketio.py).
     session = v.stored()["session"]
     sent = user_events(site, session)
     assert [event["text"] for event in sent] == ["hi", "/ask_medications", "what is methadone"]
-    assert all(event["metadata"].get("region") == "US" for event in sent)
+    assert sent[0]["metadata"].get("region") == "US"
 
 
 def test_overdose_reply_starts_with_the_emergency_line_in_view(visit):

@@ -26,7 +26,7 @@
   var REGION_KEY = "waypoint-widget-region";
   var STORE_VERSION = 1;
   var MAX_STORED_MESSAGES = 200;
-  var MAX_MESSAGE_CHARS = 4000; // the server cuts longer messages (channels/socketio.py)
+  var MAX_MESSAGE_CHARS = 4000; // a typed message's length here (the server reads far longer ones)
   var REPLY_TIMEOUT_MS = 25000; // typing indicator, then a notice
   var DELETE_STEP_TIMEOUT_MS = 20000;
   var DELETE_SETTLE_MS = 5000; // after an unrelated reply, how long to wait for the expected one
@@ -478,7 +478,7 @@
     code = regionCode(code);
     if (!code) return;
     this.region = code;
-    if (remember) this.write(REGION_KEY, code);
+    if (remember) { this.write(REGION_KEY, code); this.regionChosen = true; }
     this.renderStrip();
   };
 
@@ -733,7 +733,12 @@
   };
 
   Widget.prototype.emit = function (text) {
-    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId, metadata: { region: this.region } });
+    // The region goes with every message; the server lets it set the conversation's region only
+    // until the conversation has one, unless the visitor picked it ("chosen"), so a place the
+    // person names ("I'm in Manchester") is not undone by the page's default.
+    var metadata = { region: this.region };
+    if (this.regionChosen) { metadata.region_chosen = true; this.regionChosen = false; }
+    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId, metadata: metadata });
     this.showTyping();
   };
 
@@ -761,13 +766,12 @@
     if (!text && !choices.length) return; // images and custom payloads are not shown
     this.hideTyping();
     this.clearNotices("timeout");
-    if (this.deletion) {
-      this.deletionReply(text, choices);
-      return;
-    }
+    // While deleting, the erasure's question and confirmation are handled, not shown; any other
+    // reply (an answer, a crisis reply to the last message) is shown as usual.
+    if (this.deletion && this.deletionReply(text, choices)) return;
     if (DELETED_REPLY.test(text)) { // the person asked for it in the chat and said yes
       this.forget();
-      this.notice("This conversation was deleted from Waypoint's server and from this browser.", "deleted");
+      this.notice("This conversation was deleted from Waypoint's server and from this browser.", "deleted", true);
       return;
     }
     var lastUser = this.lastUserIndex();
@@ -864,7 +868,7 @@
     }, ms);
   };
 
-  // Replies while deleting are not shown: they are the erasure's questions and answers.
+  // True when the reply was one of the erasure's own (its question or its confirmation).
   Widget.prototype.deletionReply = function (text, choices) {
     var deletion = this.deletion;
     if (deletion.step === "ask" && choices.some(function (c) { return c.payload === AFFIRM; })) {
@@ -872,14 +876,17 @@
       this.deletionTimeout(DELETE_STEP_TIMEOUT_MS);
       this.emit(AFFIRM);
       this.typing.hidden = true;
-    } else if (deletion.step === "affirm" && DELETED_REPLY.test(text)) {
+      return true;
+    }
+    if (deletion.step === "affirm" && DELETED_REPLY.test(text)) {
       clearTimeout(deletion.timer);
       this.deletion = null;
       this.forget();
       this.finishDeletion("Your conversation was deleted from Waypoint's server and from this browser.");
-    } else {
-      this.deletionTimeout(DELETE_SETTLE_MS); // a reply, but not the one expected: wait a little
+      return true;
     }
+    this.deletionTimeout(DELETE_SETTLE_MS); // a reply, but not the one expected: wait a little
+    return false;
   };
 
   Widget.prototype.deletionFailed = function (reason) {
@@ -900,7 +907,7 @@
   Widget.prototype.finishDeletion = function (text) {
     this.form.removeAttribute("aria-disabled");
     this.closeConfirm(false);
-    this.notice(text, "deleted");
+    this.notice(text, "deleted", true); // the server's confirmation carried the emergency line
     this.input.focus();
   };
 
