@@ -147,6 +147,14 @@ class WaypointSlackInput(SlackInput):
         self.errors_ignore_retry = ()  # retries are told apart by their event id instead
         self.received_events = RecentIds()  # to tell a retry from a new event
 
+    @staticmethod
+    def _is_user_message(slack_event: Dict[Text, Any]) -> bool:
+        """Rasa's test, but a message without text counts when it carries files: a voice clip
+        or a picture may be a call for help, and is answered (with the emergency call)."""
+        event = slack_event.get("event") or {}
+        return (event.get("type") in ("message", "app_mention")
+                and bool(event.get("text") or event.get("files")) and not event.get("bot_id"))
+
     def get_output_channel(self, channel: Optional[Text] = None,
                            thread_id: Optional[Text] = None) -> OutputChannel:
         return SlackOutput(self.slack_token, self.api_url, channel or self.slack_channel,

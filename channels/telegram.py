@@ -241,6 +241,9 @@ class WaypointTelegramInput(TelegramInput):
         user = (query or message).get("from") or {}
         if user.get("is_bot"):
             return
+        if message["chat"].get("type", "private") != "private":
+            # In a group everyone would share one conversation: its context, its deletion.
+            return
         chat_id = str(message["chat"]["id"])
         if query:
             try:

@@ -191,6 +191,21 @@ def test_crisis_reply_comes_first_and_whole(assistant, slack_api):
     assert first["blocks"][0]["text"]["text"] == first["text"]
 
 
+def test_a_voice_clip_without_text_gets_the_emergency_call(assistant, slack_api):
+    """A voice clip or a picture may be a call for help: never silence."""
+    user, channel = new_user()
+    clip = message_event(user, channel, "", subtype="file_share", files=[
+        {"id": "F0VOICE", "name": "audio_message.webm", "mimetype": "audio/webm",
+         "subtype": "slack_audio"}])
+    assert send_event(assistant, clip).status_code == 200
+    deadline = time.monotonic() + 30
+    while not posted_to(slack_api, channel) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [note] = posted_to(slack_api, channel)
+    assert "type" in note["text"] and "Call 911 now" in note["text"]
+    assert stored(assistant, user) == []
+
+
 def test_six_buttons_are_all_shown_and_a_click_continues(assistant, slack_api):
     user, channel = new_user()
     send_event(assistant, message_event(user, channel, "what is it"))

@@ -150,6 +150,19 @@ def test_a_typed_number_or_the_options_words_press_the_button(telegram):
     assert replies[3].startswith("You can help by learning about treatment")
 
 
+def test_group_chats_are_not_answered_or_stored(telegram):
+    """In a group every member would share one conversation, its context and its deletion."""
+    fake, assistant = telegram
+    group = -new_chat()
+    update = text_update(group, "what is methadone")
+    update["message"]["chat"] = {"id": group, "title": "Family", "type": "group"}
+    assert post(assistant, update).status_code == 200
+    private = new_chat()
+    assert post(assistant, text_update(private, "what is methadone")).status_code == 200
+    assert sent_to(fake, private)  # answered: the group's update was handled before it
+    assert sent_to(fake, group) == [] and stored_rows(assistant, str(group)) == 0
+
+
 def test_a_photo_without_text_gets_a_notice_not_silence(telegram):
     fake, assistant = telegram
     chat = new_chat()
