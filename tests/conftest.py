@@ -189,6 +189,29 @@ class RunningAssistant:
                 pytest.fail("run.sh did not start:\n" + self.log.read_text())
             time.sleep(0.5)
 
+    def stored(self, sender_id: str, kind: str = None) -> list:
+        """A conversation's stored events (the run's SQLite database), of one kind if given."""
+        import json
+        import sqlite3
+        from contextlib import closing
+
+        with closing(sqlite3.connect(self.log.parent / "conversations.db")) as db:
+            rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
+                              (sender_id,)).fetchall()
+        return [json.loads(data) for type_name, data in rows if kind in (None, type_name)]
+
+    def wait_turns(self, sender_id: str, count: int, timeout: float = 90) -> list:
+        """The user's stored messages once there are `count`. Rasa stores a turn after it has
+        sent every reply of it, so the replies have all gone out by then. (A message picked
+        from "did you mean" buttons is stored twice, rewound and replayed, with one id.)"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            said = list({e["message_id"]: e for e in self.stored(sender_id, "user")}.values())
+            if len(said) >= count:
+                return said
+            time.sleep(0.2)
+        raise AssertionError(f"{sender_id} has {len(said)} stored turns, not {count}")
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)

@@ -5,10 +5,8 @@ import asyncio
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import uuid
-from contextlib import closing
 
 import pytest
 import requests
@@ -90,27 +88,6 @@ def deliver(assistant, payload: dict, headers=None) -> requests.Response:
 
 # --- What the assistant stored and sent -----------------------------------------------------
 
-def stored(assistant, sender_id: str, kind: str = None) -> list:
-    """The conversation's events in the assistant's SQLite database."""
-    with closing(sqlite3.connect(assistant.log.parent / "conversations.db")) as db:
-        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
-                          (sender_id,)).fetchall()
-    return [json.loads(data) for type_name, data in rows if kind in (None, type_name)]
-
-
-def wait_turns(assistant, sender_id: str, count: int, timeout: float = 90) -> list:
-    """The user's stored messages once there are `count`. Rasa stores a turn after it has sent
-    every reply of it, so the replies are all at the fake by then. (A message picked from "did
-    you mean" buttons is stored twice, rewound and replayed, with one message id.)"""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        said = list({e["message_id"]: e for e in stored(assistant, sender_id, "user")}.values())
-        if len(said) >= count:
-            return said
-        time.sleep(0.2)
-    raise AssertionError(f"{sender_id} has {len(said)} stored turns, not {count}")
-
-
 def sent_to(graph, psid: str) -> list:
     return [r["body"]["message"] for r in graph.sent("/me/messages")
             if r["body"].get("recipient", {}).get("id") == psid and "message" in r["body"]]
@@ -144,7 +121,7 @@ def test_typed_question_is_answered_in_messages_that_fit(assistant, graph):
     psid = new_psid()
     answer = deliver(assistant, page_delivery(text_event(psid, "what is methadone")))
     assert answer.status_code == 200 and answer.text == "EVENT_RECEIVED"
-    said = wait_turns(assistant, psid, 1)
+    said = assistant.wait_turns(psid, 1)
     assert said[0]["text"] == "what is methadone" and said[0]["input_channel"] == "facebook"
     assert said[0]["parse_data"]["metadata"] == {"region": "UK"}
     messages = sent_to(graph, psid)
@@ -160,7 +137,7 @@ def test_typed_question_is_answered_in_messages_that_fit(assistant, graph):
 def test_crisis_reply_comes_first_and_whole_with_the_regions_number(assistant, graph):
     psid = new_psid()
     deliver(assistant, page_delivery(text_event(psid, "my friend overdosed and is not breathing")))
-    wait_turns(assistant, psid, 1)
+    assistant.wait_turns(psid, 1)
     first = sent_to(graph, psid)[0]
     assert first["text"].startswith("Call 999 now")
     assert first["text"] in emergency_texts("UK")  # the whole reply, in one message
@@ -173,7 +150,7 @@ def test_the_default_region_holds_until_the_user_names_theirs(assistant, graph):
     for turn, text in enumerate(texts, start=1):
         before = len(sent_to(graph, psid))
         deliver(assistant, page_delivery(text_event(psid, text)))
-        said = wait_turns(assistant, psid, turn)
+        said = assistant.wait_turns(psid, turn)
     # Sent while the conversation has no region; then the user's own words hold.
     assert [e["parse_data"]["metadata"] for e in said] == [{"region": "UK"}, {}, {}]
     crisis = sent_to(graph, psid)[before]["text"]
@@ -183,7 +160,7 @@ def test_the_default_region_holds_until_the_user_names_theirs(assistant, graph):
 def test_five_buttons_become_quick_replies_and_a_tap_continues(assistant, graph):
     psid = new_psid()
     deliver(assistant, page_delivery(text_event(psid, "hi")))
-    wait_turns(assistant, psid, 1)
+    assistant.wait_turns(psid, 1)
     offer = sent_to(graph, psid)[-1]
     replies = offer["quick_replies"]
     assert [q["title"] for q in replies] == ["Treatment options", "Medications", "Withdrawal",
@@ -195,7 +172,7 @@ def test_five_buttons_become_quick_replies_and_a_tap_continues(assistant, graph)
     medications = replies[1]
     deliver(assistant, page_delivery(quick_reply_event(psid, medications["title"],
                                                        medications["payload"])))
-    said = wait_turns(assistant, psid, 2)
+    said = assistant.wait_turns(psid, 2)
     assert said[-1]["text"] == medications["payload"] == "/ask_medications"
     assert sent_to(graph, psid) == as_messenger(assistant, "hi", "/ask_medications")
 
@@ -203,7 +180,7 @@ def test_five_buttons_become_quick_replies_and_a_tap_continues(assistant, graph)
 def test_long_titles_become_numbered_choices_answered_by_number_or_words(assistant, graph):
     psid = new_psid()
     deliver(assistant, page_delivery(text_event(psid, "relapse")))
-    wait_turns(assistant, psid, 1)
+    assistant.wait_turns(psid, 1)
     offer = sent_to(graph, psid)[-1]
     assert offer["text"].startswith("Sorry, I'm not sure I understood. Did you mean:")
     titles = [line.split(". ", 1)[1] for line in offer["text"].splitlines()
@@ -215,20 +192,20 @@ def test_long_titles_become_numbered_choices_answered_by_number_or_words(assista
 
     graph.clear()
     deliver(assistant, page_delivery(text_event(psid, "2")))
-    said = wait_turns(assistant, psid, 2)
+    said = assistant.wait_turns(psid, 2)
     assert said[-1]["text"] == quick[1]["payload"]  # as if the second button was pressed
     assert sent_to(graph, psid) == as_messenger(assistant, "relapse", quick[1]["payload"])
 
     deliver(assistant, page_delivery(text_event(psid, "relapse")))
-    wait_turns(assistant, psid, 3)
+    assistant.wait_turns(psid, 3)
     deliver(assistant, page_delivery(text_event(psid, titles[2].lower())))
-    assert wait_turns(assistant, psid, 4)[-1]["text"] == quick[2]["payload"]
+    assert assistant.wait_turns(psid, 4)[-1]["text"] == quick[2]["payload"]
 
 
 def test_up_to_three_short_buttons_are_a_template_and_a_postback_continues(assistant, graph):
     psid = new_psid()
     deliver(assistant, page_delivery(text_event(psid, "delete my conversation")))
-    wait_turns(assistant, psid, 1)
+    assistant.wait_turns(psid, 1)
     template = sent_to(graph, psid)[-1]["attachment"]["payload"]
     assert template["template_type"] == "button" and len(template["text"]) <= TEMPLATE_TEXT_LIMIT
     buttons = template["buttons"]
@@ -238,7 +215,7 @@ def test_up_to_three_short_buttons_are_a_template_and_a_postback_continues(assis
     graph.clear()
     keep = buttons[1]
     deliver(assistant, page_delivery(postback_event(psid, keep["title"], keep["payload"])))
-    said = wait_turns(assistant, psid, 2)
+    said = assistant.wait_turns(psid, 2)
     assert said[-1]["text"] == keep["payload"]
     assert sent_to(graph, psid) == as_messenger(assistant, "delete my conversation",
                                                 keep["payload"])
@@ -249,8 +226,8 @@ def test_every_message_of_a_batched_delivery_is_answered(assistant, graph):
     deliver(assistant, {"object": "page", "entry": [
         {"id": PAGE_ID, "time": now_ms(), "messaging": [text_event(first, "what is methadone")]},
         {"id": PAGE_ID, "time": now_ms(), "messaging": [text_event(second, "what is naloxone")]}]})
-    wait_turns(assistant, first, 1)
-    wait_turns(assistant, second, 1)
+    assistant.wait_turns(first, 1)
+    assistant.wait_turns(second, 1)
     assert sent_to(graph, first) and sent_to(graph, second)
 
 
@@ -262,11 +239,11 @@ def test_echoes_are_ignored_and_attachments_get_the_emergency_line(assistant, gr
     attachment["message"] = {"mid": "m_" + uuid.uuid4().hex, "attachments": [
         {"type": "audio", "payload": {"url": "https://cdn.example/voice.mp4"}}]}
     deliver(assistant, page_delivery(echoed, attachment, text_event(control, "hi")))
-    wait_turns(assistant, control, 1)
-    assert sent_to(graph, echo) == [] and stored(assistant, echo) == []
+    assistant.wait_turns(control, 1)
+    assert sent_to(graph, echo) == [] and assistant.stored(echo) == []
     reply = sent_to(graph, photo)
     assert len(reply) == 1 and reply[0]["text"].endswith("Call 999 now.")
-    assert stored(assistant, photo) == []
+    assert assistant.stored(photo) == []
 
 
 def test_unsigned_and_wrongly_signed_deliveries_are_refused_and_nothing_is_stored(assistant, graph):
@@ -285,9 +262,9 @@ def test_unsigned_and_wrongly_signed_deliveries_are_refused_and_nothing_is_store
                    {"X-Hub-Signature-256": signed}).status_code == 403
 
     assert deliver(assistant, page_delivery(text_event(control, "hi"))).status_code == 200
-    wait_turns(assistant, control, 1)  # handled after the refused ones arrived
+    assistant.wait_turns(control, 1)  # handled after the refused ones arrived
     for refused in (unsigned, wrong, sha1, tampered):
-        assert stored(assistant, refused) == []
+        assert assistant.stored(refused) == []
         assert sent_to(graph, refused) == []
 
 

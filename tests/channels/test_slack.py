@@ -5,10 +5,8 @@ import asyncio
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 import uuid
-from contextlib import closing
 from urllib.parse import urlencode
 
 import pytest
@@ -112,25 +110,6 @@ def send_click(assistant, payload: dict) -> requests.Response:
 
 # --- What the assistant stored and sent -----------------------------------------------------
 
-def stored(assistant, sender_id: str, kind: str = None) -> list:
-    with closing(sqlite3.connect(assistant.log.parent / "conversations.db")) as db:
-        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
-                          (sender_id,)).fetchall()
-    return [json.loads(data) for type_name, data in rows if kind in (None, type_name)]
-
-
-def wait_turns(assistant, sender_id: str, count: int, timeout: float = 90) -> list:
-    """The user's stored messages once there are `count` (Rasa stores a turn after sending all
-    its replies; a pick from "did you mean" is stored twice with one message id)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        said = list({e["message_id"]: e for e in stored(assistant, sender_id, "user")}.values())
-        if len(said) >= count:
-            return said
-        time.sleep(0.2)
-    raise AssertionError(f"{sender_id} has {len(said)} stored turns, not {count}")
-
-
 def posted_to(slack_api, channel: str) -> list:
     return [r["body"] for r in slack_api.sent("/api/chat.postMessage")
             if r["body"].get("channel") == channel]
@@ -166,7 +145,7 @@ def test_direct_message_is_answered_in_mrkdwn_with_links(assistant, slack_api):
     user, channel = new_user()
     answer = send_event(assistant, message_event(user, channel, "find help near me"))
     assert answer.status_code == 200
-    said = wait_turns(assistant, user, 1)
+    said = assistant.wait_turns(user, 1)
     assert said[0]["text"] == "find help near me" and said[0]["input_channel"] == "slack"
     assert "region" not in said[0]["parse_data"]["metadata"]  # no default set: the assistant's
     posts = posted_to(slack_api, channel)
@@ -184,7 +163,7 @@ def test_direct_message_is_answered_in_mrkdwn_with_links(assistant, slack_api):
 def test_crisis_reply_comes_first_and_whole(assistant, slack_api):
     user, channel = new_user()
     send_event(assistant, message_event(user, channel, "my friend overdosed and is not breathing"))
-    wait_turns(assistant, user, 1)
+    assistant.wait_turns(user, 1)
     first = posted_to(slack_api, channel)[0]
     assert first["text"].startswith("Call 911 now")
     assert first["text"] in {mrkdwn(text) for text in emergency_texts("US")}  # whole, one post
@@ -203,13 +182,13 @@ def test_a_voice_clip_without_text_gets_the_emergency_call(assistant, slack_api)
         time.sleep(0.2)
     [note] = posted_to(slack_api, channel)
     assert "type" in note["text"] and "Call 911 now" in note["text"]
-    assert stored(assistant, user) == []
+    assert assistant.stored(user) == []
 
 
 def test_six_buttons_are_all_shown_and_a_click_continues(assistant, slack_api):
     user, channel = new_user()
     send_event(assistant, message_event(user, channel, "what is it"))
-    wait_turns(assistant, user, 1)
+    assistant.wait_turns(user, 1)
     offer = posted_to(slack_api, channel)[-1]
     buttons = [e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Methadone", "Buprenorphine", "Naltrexone",
@@ -218,7 +197,7 @@ def test_six_buttons_are_all_shown_and_a_click_continues(assistant, slack_api):
 
     slack_api.clear()
     assert send_click(assistant, button_click(user, channel, offer, 5)).status_code == 200
-    said = wait_turns(assistant, user, 2)
+    said = assistant.wait_turns(user, 2)
     assert said[-1]["text"] == buttons[5]["value"]
     assert shaped(posted_to(slack_api, channel)) == as_slack(assistant, "what is it",
                                                              buttons[5]["value"])
@@ -227,26 +206,26 @@ def test_six_buttons_are_all_shown_and_a_click_continues(assistant, slack_api):
 def test_a_typed_number_or_the_options_words_pick_a_button(assistant, slack_api):
     user, channel = new_user()
     send_event(assistant, message_event(user, channel, "what is it"))
-    wait_turns(assistant, user, 1)
+    assistant.wait_turns(user, 1)
     buttons = [e for b in posted_to(slack_api, channel)[-1]["blocks"] if b["type"] == "actions"
                for e in b["elements"]]
     send_event(assistant, message_event(user, channel, "2"))
-    assert wait_turns(assistant, user, 2)[-1]["text"] == buttons[1]["value"]
+    assert assistant.wait_turns(user, 2)[-1]["text"] == buttons[1]["value"]
     assert "Buprenorphine" in posted_to(slack_api, channel)[-1]["text"]
 
     send_event(assistant, message_event(user, channel, "relapse"))
-    wait_turns(assistant, user, 3)
+    assistant.wait_turns(user, 3)
     offered = [e for b in posted_to(slack_api, channel)[-1]["blocks"] if b["type"] == "actions"
                for e in b["elements"]]
     send_event(assistant, message_event(user, channel, offered[2]["text"]["text"].upper()))
-    assert wait_turns(assistant, user, 4)[-1]["text"] == offered[2]["value"]
+    assert assistant.wait_turns(user, 4)[-1]["text"] == offered[2]["value"]
 
 
 def test_retries_and_the_bots_own_messages_are_not_answered(assistant, slack_api):
     user, channel = new_user()
     first = message_event(user, channel, "what is methadone")
     send_event(assistant, first)
-    wait_turns(assistant, user, 1)
+    assistant.wait_turns(user, 1)
     answered = len(posted_to(slack_api, channel))
     # Slack's retry of the same event: acknowledged, not answered again.
     retry = send_event(assistant, first, **{"X-Slack-Retry-Num": "1",
@@ -262,11 +241,11 @@ def test_retries_and_the_bots_own_messages_are_not_answered(assistant, slack_api
     missed = message_event(user, channel, "what is naltrexone")
     send_event(assistant, missed,
                **{"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"})
-    wait_turns(assistant, user, 2)
+    assistant.wait_turns(user, 2)
     time.sleep(2)  # time for a wrongly answered retry, bot message or edit to be stored
-    assert [e["text"] for e in wait_turns(assistant, user, 2)] == ["what is methadone",
+    assert [e["text"] for e in assistant.wait_turns(user, 2)] == ["what is methadone",
                                                                   "what is naltrexone"]
-    assert stored(assistant, BOT_USER) == []
+    assert assistant.stored(BOT_USER) == []
     posts = posted_to(slack_api, channel)
     assert len(posts) > answered and "Naltrexone" in posts[answered]["text"]
     assert not any("Methadone is one of" in p["text"] for p in posts[answered:])
@@ -304,9 +283,9 @@ def test_unsigned_wrongly_signed_and_stale_requests_are_refused_and_nothing_is_s
 
     control, control_channel = new_user()
     send_event(assistant, message_event(control, control_channel, "hi"))
-    wait_turns(assistant, control, 1)  # handled after the refused ones arrived
+    assistant.wait_turns(control, 1)  # handled after the refused ones arrived
     for user, channel in refused_users:
-        assert stored(assistant, user) == []
+        assert assistant.stored(user) == []
         assert posted_to(slack_api, channel) == []
 
 
