@@ -26,7 +26,7 @@ NEVER_OFFERED = {"nlu_fallback", "out_of_scope", "restart", "affirm", "deny", "s
                  "resume_flow", "what_about", "tell_me_more", "ask_source", "request_drugs",
                  "request_dose_for_high", "request_use_tips"}
 EMERGENCY_INTENTS = {"crisis_overdose", "crisis_suicide", "crisis_self_harm",
-                     "crisis_medical_danger"}
+                     "crisis_medical_danger", "crisis_medication_mistake", "crisis_general"}
 # The emergency line in the user's region and language (a generated response with a variation
 # per region and language, domain/safety.yml), never a number written here.
 EMERGENCY_LINE_RESPONSE = "utter_emergency_line_general"

@@ -31,13 +31,15 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from safety.detection import Detection, detect, region_from_metadata
+from safety.detection import Detection, detect, overdose_if_after_use, region_from_metadata
+from safety.gate import CrisisGate, load_examples
 from safety.lexicon import CompiledLexicon, Lexicon, LexiconError, common_english_words
 
 logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "lexicon.json"
 KNOWN_WORDS_FILE = "known_words.json"
+GATE_FILE = "crisis_gate.json"
 SPACY_FILE = "spacy_model.json"
 UNKNOWN = "unknown"
 CRISIS_PREFIX = "crisis_"
@@ -54,7 +56,8 @@ MIN_OTHER_CONFIDENCE = 0.2
 class CrisisDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"lexicon": "data/safety/crisis_lexicon.yml"}
+        return {"lexicon": "data/safety/crisis_lexicon.yml",
+                "not_crisis_examples": "data/safety/not_crisis_examples.yml"}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -62,9 +65,16 @@ class CrisisDetector(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Retrain when the lexicon file changes, not only when the config does."""
-        path = Path(config.get("lexicon", cls.get_default_config()["lexicon"]))
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+        """Retrain when the lexicon, the gate's examples or this code change, not only when the
+        config does."""
+        digest = hashlib.sha256()
+        defaults = cls.get_default_config()
+        for key in ("lexicon", "not_crisis_examples"):
+            path = Path(config.get(key, defaults[key]))
+            digest.update(path.read_bytes() if path.exists() else b"")
+        for module in ("detector.py", "detection.py", "lexicon.py", "gate.py"):
+            digest.update((Path(__file__).parent / module).read_bytes())
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -73,7 +83,9 @@ class CrisisDetector(GraphComponent):
         resource: Resource,
         lexicon_data: Optional[Dict] = None,
         known_words: Optional[List[str]] = None,
+        gate: Optional[CrisisGate] = None,
     ) -> None:
+        self._gate = gate
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -103,12 +115,25 @@ class CrisisDetector(GraphComponent):
         CompiledLexicon(model.model, lexicon, known)  # fails the training on a bad phrase
         self._lexicon_data = data
         self._known_words = sorted(known)
+        self._gate = self._train_gate(training_data)
         with self._model_storage.write_to(self._resource) as directory:
+            (directory / GATE_FILE).write_text(json.dumps(self._gate.to_dict()),
+                                               encoding="utf-8")
             (directory / LEXICON_FILE).write_text(json.dumps(data), encoding="utf-8")
             (directory / SPACY_FILE).write_text(json.dumps(model.model_name), encoding="utf-8")
             (directory / KNOWN_WORDS_FILE).write_text(json.dumps(self._known_words),
                                                       encoding="utf-8")
         return self._resource
+
+    def _train_gate(self, training_data: TrainingData) -> CrisisGate:
+        positives, negatives = [], []
+        for example in training_data.intent_examples:
+            text, intent = example.get(TEXT), str(example.get(INTENT) or "")
+            if text:
+                (positives if intent.startswith(CRISIS_PREFIX) else negatives).append(text)
+        negatives += load_examples(self._config.get(
+            "not_crisis_examples", self.get_default_config()["not_crisis_examples"]))
+        return CrisisGate.train(positives, negatives)
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -118,11 +143,13 @@ class CrisisDetector(GraphComponent):
                 data = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
                 known = json.loads((directory / KNOWN_WORDS_FILE).read_text(encoding="utf-8"))
                 spacy_model = json.loads((directory / SPACY_FILE).read_text(encoding="utf-8"))
+                gate = CrisisGate.from_dict(json.loads(
+                    (directory / GATE_FILE).read_text(encoding="utf-8")))
         except Exception:  # noqa: BLE001 - a broken model must still show help, not crash
             logger.exception("CrisisDetector: cannot load its lexicon; every reply will carry "
                              "the emergency line until the model is retrained.")
             return cls(config, model_storage, resource)
-        detector = cls(config, model_storage, resource, data, known)
+        detector = cls(config, model_storage, resource, data, known, gate)
         detector._compile_now(spacy_model)
         return detector
 
@@ -187,13 +214,31 @@ class CrisisDetector(GraphComponent):
             self._not_an_emergency(message)
         elif self._classifier_says_crisis(message):
             # The classifier, our second net, read a crisis the lexicon did not see. Trust it,
-            # unless the lexicon saw why it is not one: an idiom ("dead tired"), the past or a
-            # what-if. In a question, ask "did you mean" with the emergency line first.
-            if detection.frames & {"idiom", "past", "what_if"}:
+            # unless the lexicon saw why it is not one: an idiom ("dead tired"), the past, a
+            # what-if, or words that rule its category out ("cutting my dose"). In a question, ask "did you mean" with the emergency line first.
+            category = str(message.get(INTENT)["name"])[len(CRISIS_PREFIX):]
+            gate_disagrees = (self._gate is not None and category != "general"
+                              and not self._gate.agrees(message.get(TEXT) or ""))
+            if gate_disagrees or detection.frames & {"idiom", "past", "what_if",
+                                                      f"not:{category}"}:
                 self._not_an_emergency(message)
             elif "question" in detection.frames:
                 message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1.0},
                             add_to_output=True)
+            else:
+                # The classifier read a crisis: say for whom and in which language, as the
+                # lexicon would, and read a collapse after drug use as an overdose.
+                after_use = overdose_if_after_use(category, detection.context)
+                if after_use != category:
+                    intent = dict(message.get(INTENT), name=f"{CRISIS_PREFIX}{after_use}")
+                    message.set(INTENT, intent, add_to_output=True)
+                if detection.person_guess:
+                    entities.append(self._entity("crisis_person", detection.person_guess))
+                entities.append(self._entity("language", detection.language))
+        if detection.language == "es" and not any(e[ENTITY_ATTRIBUTE_TYPE] == "language"
+                                                  for e in entities):
+            # Spanish with no crisis words: the "did you mean" step's line in Spanish too.
+            entities.append(self._entity("language", "es"))
         if entities:
             self._add_entities(message, entities)
         if detection.kind != "none":

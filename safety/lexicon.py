@@ -9,7 +9,7 @@ counts as a typo of another ("lying" is not "dying"), which keeps it cheap and p
 """
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -17,11 +17,13 @@ import yaml
 from spacy.matcher import Matcher
 from spacy.matcher.levenshtein import levenshtein_compare
 
-CATEGORIES = ("overdose", "suicide", "medical_danger", "self_harm")  # in order of precedence
-TIERS = ("acute", "event", "mention")
+CATEGORIES = ("overdose", "suicide", "medical_danger", "medication_mistake", "self_harm")  # precedence
+TIERS = ("acute", "event", "scene", "mention")
 LANGUAGES = ("en", "es")
 REGIONS = ("US", "UK", "IE", "CA", "AU", "EU", "OTHER")
 FRAMES = ("question_start", "question", "what_if_start", "what_if", "past", "urgent")
+# What the message says happened before the danger: drugs were used, or someone is in withdrawal.
+CONTEXTS = ("drug_use", "withdrawal")
 PERSON_PLACEHOLDER = "{person}"
 # Words in `person: other` too vague to say that a particular person is in danger.
 VAGUE_PEOPLE = {"someone", "somebody", "person", "people", "alguien"}
@@ -41,7 +43,8 @@ class Entry:
     """One phrase and what a match of it means."""
 
     phrase: str
-    group: str  # a category, "person:<who>", "frame:<name>", "not_crisis", "region:<code>"
+    group: str  # a category, "person:<who>", "frame:<name>", "not_crisis", "not:<category>",
+    # "context:<name>", "region:<code>"
     lang: str
     tier: Optional[str] = None  # categories only
     person: Optional[str] = None  # "self"/"other" when the phrase itself says who
@@ -103,6 +106,10 @@ def _by_language(value, where: str) -> Dict[str, List[str]]:
 class Lexicon:
     entries: List[Entry]
     default_person: Dict[str, str]
+    # A call for help that says nothing else ("sos", "need help right now"): every word of the
+    # message is one of `words` or `signals`, and at least one is a signal.
+    bare_words: Set[str] = field(default_factory=set)
+    bare_signals: Set[str] = field(default_factory=set)
 
     @classmethod
     def from_file(cls, path: Path) -> "Lexicon":
@@ -147,12 +154,32 @@ class Lexicon:
                 entries += [Entry(p, f"frame:{frame}", lang) for p in phrases]
         for lang, phrases in _by_language(data.get("not_crisis", {}), f"{source}: not_crisis").items():
             entries += [Entry(p, "not_crisis", lang) for p in phrases]
+        not_category = data.get("not_category") or {}
+        if not set(not_category) <= set(CATEGORIES):
+            raise LexiconError(f"{source}: not_category keys must be among {CATEGORIES}")
+        for category, spec in not_category.items():
+            where = f"{source}: not_category.{category}"
+            for lang, phrases in _by_language(spec, where).items():
+                entries += [Entry(p, f"not:{category}", lang) for p in phrases]
         regions = data.get("regions") or {}
         if not set(regions) <= set(REGIONS):
             raise LexiconError(f"{source}: regions must be among {', '.join(REGIONS)}")
         for code, phrases in regions.items():
             entries += [Entry(p, f"region:{code}", "en") for p in _phrases(phrases, f"regions.{code}")]
-        return cls(entries, default_person)
+        context = data.get("context") or {}
+        if not set(context) <= set(CONTEXTS):
+            raise LexiconError(f"{source}: context keys must be among {CONTEXTS}")
+        for name, spec in context.items():
+            for lang, phrases in _by_language(spec, f"{source}: context.{name}").items():
+                entries += [Entry(p, f"context:{name}", lang) for p in phrases]
+        bare = data.get("bare_call") or {}
+        if set(bare) != {"words", "signals"}:
+            raise LexiconError(f"{source}: bare_call needs exactly 'words' and 'signals'")
+        bare_sets = {}
+        for key in ("words", "signals"):
+            by_lang = _by_language(bare[key], f"{source}: bare_call.{key}")
+            bare_sets[key] = {normalize(w) for words in by_lang.values() for w in words}
+        return cls(entries, default_person, bare_sets["words"], bare_sets["signals"])
 
     def words(self) -> Set[str]:
         """Every word the lexicon spells out, normalised."""
@@ -226,8 +253,9 @@ class CompiledLexicon:
         for index, entry in enumerate(lexicon.entries):
             key = f"lex{index}"
             self._entries[key] = entry
-            exact, fuzzy = self._patterns(entry.phrase, min_fuzzy=FUZZY_MIN_LENGTH.get(
-                entry.group.split(":")[0], None))
+            kind = entry.group.split(":")[0]
+            exact, fuzzy = self._patterns(entry.phrase, min_fuzzy=FUZZY_MIN_LENGTH.get(kind),
+                                          one_typo=kind == "region")
             self.exact.add(key, [exact])
             if fuzzy != exact:
                 self.fuzzy.add(key, [fuzzy])
@@ -238,7 +266,10 @@ class CompiledLexicon:
             text not in self.known_words
             and (levenshtein_compare(text, pattern_text, fuzzy) or _swapped(text, pattern_text)))
 
-    def _patterns(self, phrase: str, min_fuzzy: Optional[int]) -> Tuple[List[dict], List[dict]]:
+    def _patterns(self, phrase: str, min_fuzzy: Optional[int],
+                  one_typo: bool = False) -> Tuple[List[dict], List[dict]]:
+        """Exact and fuzzy Matcher patterns; `one_typo` for place names, whose two-typo
+        neighbours are often everyday words ("frightened" is not "Brighton")."""
         exact: List[dict] = []
         fuzzy: List[dict] = []
         for piece in re.split(r"\s*\.\.\.\s*", normalize(phrase)):
@@ -263,7 +294,8 @@ class CompiledLexicon:
                     else:
                         spec = {"LOWER": word}
                     exact.append(spec)
-                    operator = _fuzzy_operator(word)
+                    operator = "FUZZY1" if one_typo and _fuzzy_operator(word) else \
+                        _fuzzy_operator(word)
                     if operator and min_fuzzy and len(word) >= min_fuzzy and lemma != NEGATION:
                         # Typos of a base form are compared with lemmas ("takin" ~ "take"),
                         # of another form with the word itself ("overdozing" ~ "overdosing").

@@ -39,6 +39,8 @@ CRISIS_INTENTS = {
     "crisis_suicide": "self",
     "crisis_self_harm": "self",
     "crisis_medical_danger": "self",
+    "crisis_medication_mistake": "self",
+    "crisis_general": "self",
 }
 EMERGENCY_RESPONSES = {
     ("crisis_overdose", "other"): "utter_emergency_overdose",
@@ -49,12 +51,18 @@ EMERGENCY_RESPONSES = {
     ("crisis_self_harm", "other"): "utter_emergency_self_harm_other",
     ("crisis_medical_danger", "self"): "utter_emergency_medical_danger",
     ("crisis_medical_danger", "other"): "utter_emergency_medical_danger",
+    # Written for "you or the person": the same reply whoever is in danger.
+    ("crisis_medication_mistake", "self"): "utter_emergency_medication_mistake",
+    ("crisis_medication_mistake", "other"): "utter_emergency_medication_mistake",
+    ("crisis_general", "self"): "utter_emergency_general",
+    ("crisis_general", "other"): "utter_emergency_general",
 }
 MENTION_LINES = {
     "overdose": "utter_emergency_line_overdose",
     "suicide": "utter_emergency_line_suicide",
     "self_harm": "utter_emergency_line_suicide",
     "medical_danger": "utter_emergency_line_medical_danger",
+    "medication_mistake": "utter_emergency_line_medication_mistake",
     "unknown": "utter_emergency_line_general",
 }
 REMINDER = "utter_emergency_reminder"

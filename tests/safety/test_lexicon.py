@@ -54,6 +54,9 @@ def test_the_shipped_lexicon_loads_and_compiles(lexicon):
     (lambda d: d["categories"]["overdose"]["acute"]["en"].append("... wake"), "starts or ends"),
     (lambda d: d["categories"]["suicide"].update(person="me"), "must be 'self' or 'other'"),
     (lambda d: d["regions"].update(XX=["atlantis"]), "regions must be among"),
+    (lambda d: d["bare_call"].pop("signals"), "bare_call needs exactly"),
+    (lambda d: d["not_category"].update(nonsense={"en": ["x"]}), "not_category keys"),
+    (lambda d: d["context"].update(weather={"en": ["rain"]}), "context keys"),
 ])
 def test_a_malformed_lexicon_is_refused_with_a_clear_message(mutate, message):
     data = yaml.safe_load(LEXICON_FILE.read_text())
@@ -157,3 +160,69 @@ def test_metadata_region_and_text_cue_precedence(lexicon):
 def test_spanish_is_recognised_but_shared_words_do_not_switch_language(lexicon):
     assert detect(lexicon, "mi hermano no respira").language == "es"
     assert detect(lexicon, "need narcan now he is blue").language == "en"
+
+
+# --- described emergencies (issue 14) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, category", [
+    ("sos", "general"), ("URGENT!!", "general"), ("need help right now", "general"),
+    ("HELP", "general"), ("🆘", "general"), ("ayuda urgente", "general"),
+    ("help", None), ("i need help", None), ("help me understand methadone", None),
+])
+def test_bare_calls_for_help(lexicon, text, category):
+    detection = detect(lexicon, text)
+    assert detection.category == category
+    assert detection.kind == ("crisis" if category else "none")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("he's slumped in the car after using and won't answer", "overdose"),
+    ("slumped on the couch watching tv", None),  # a scene word alone is nothing
+    ("my phone won't answer", None),
+    ("his head is on the wheel and he won't answer me", "overdose"),  # two scene words
+    ("guy passed out in the restroom with a needle next to him", "overdose"),  # after use
+    ("my friend in withdrawal passed out twice today", "medical_danger"),
+])
+def test_scene_words_count_after_drug_use_or_together(lexicon, text, expected):
+    detection = detect(lexicon, text)
+    assert (detection.category if detection.kind == "crisis" else None) == expected
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("been cutting back gradually", "none"),
+    ("cut my amount by a third so far", "none"),
+    ("I keep cutting my arms", "crisis"),
+    ("tapering and I want to die", "crisis"),  # ruling out self-harm leaves suicide
+    ("I take my suboxone twice a day", "none"),
+    ("I took my suboxone twice by mistake", "crisis"),
+])
+def test_not_category_rules_out_only_its_own_category(lexicon, text, kind):
+    assert detect(lexicon, text).kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("years ago my lips went blue and a friend saved me", "mention"),
+    ("he overdosed last year and now he's not breathing again", "crisis"),
+    ("I relapsed last week and now I want to die", "crisis"),
+    ("if someone's lips turn blue what do I do", "mention"),
+    ("what if he stops breathing, please help!!", "crisis"),
+])
+def test_past_stories_and_what_ifs(lexicon, text, kind):
+    assert detect(lexicon, text).kind == kind
+
+
+@pytest.mark.parametrize("text, person, language", [
+    ("everything's slowing down, my breathing is slow, i took extra", "self", "en"),
+    ("my friend who's staying with me just went floppy after using", "other", "en"),
+    ("me he estado cortando los brazos otra vez", "self", "es"),
+    ("mi pareja está en el carro con la cabeza caída y no me contesta", "other", "es"),
+])
+def test_who_and_which_language_in_described_emergencies(lexicon, text, person, language):
+    detection = detect(lexicon, text)
+    assert (detection.kind, detection.person, detection.language) == ("crisis", person, language)
+
+
+def test_a_place_name_forgives_one_typo_only(lexicon):
+    assert detect(lexicon, "I hurt myself again and I'm frightened").region is None
+    assert detect(lexicon, "I'm in Brigton and my friend won't wake").region == "UK"

@@ -101,6 +101,78 @@ def test_the_reply_fits_the_kind_of_crisis_and_who_is_in_danger(chat, text, resp
     assert_emergency(chat.send(text), response)
 
 
+# --- bare calls for help, medication mistakes, tapering talk (issue 14) -----------------------
+
+
+@pytest.mark.parametrize("text", ["sos", "urgent!!", "need help right now", "EMERGENCY",
+                                  "help!!!", "🆘", "please someone help now"])
+def test_a_bare_call_for_help_gets_every_route_at_once(chat, text):
+    replies = chat.send(text)
+    assert_emergency(replies, "utter_emergency_general")
+    reply = replies[0]["text"]
+    assert reply.startswith("Call 911 now") and "988" in reply and "naloxone" in reply.lower()
+    # the next message describes what is happening and gets its own reply
+    assert_emergency(chat.send("my brother is not breathing"), "utter_emergency_overdose")
+
+
+def test_a_bare_call_in_spanish_and_elsewhere_uses_the_region(chat):
+    assert_emergency(chat.send("ayuda urgente"), "utter_emergency_general", language="es")
+    other = Conversation(chat.agent, chat.loop)
+    replies = other.send("sos", metadata={"region": "UK"})
+    assert_emergency(replies, "utter_emergency_general", region="UK")
+    assert replies[0]["text"].startswith("Call 999 now")
+
+
+def test_plain_help_still_gets_the_menu(chat):
+    replies = chat.send("help")
+    assert not is_emergency_reply(first(replies))
+    assert any(r.get("buttons") for r in replies)
+
+
+@pytest.mark.parametrize("text", [
+    "I accidentally took my methadone twice today",
+    "i think i doubled my dose this morning",
+    "forgot I already took my strip and took another one",
+])
+def test_a_double_dose_gets_poison_control_and_when_to_call(chat, text):
+    replies = chat.send(text)
+    assert_emergency(replies, "utter_emergency_medication_mistake")
+    reply = replies[0]["text"]
+    assert "call 911 now" in reply.splitlines()[0] and "sleepy" in reply.splitlines()[0]
+    assert "1-800-222-1222" in reply and "Don't take any more" in reply
+
+
+def test_the_double_dose_question_is_followed_up(chat):
+    chat.send("took my bup twice by mistake")
+    assert names(chat.send("no, I'm fine, just worried")) == ["utter_crisis_medication_watch"]
+    other = Conversation(chat.agent, chat.loop)
+    other.send("my dad took his methadone twice by accident")
+    assert names(other.send("yes he is really sleepy")) == ["utter_crisis_medication_danger"]
+
+
+def test_a_double_dose_outside_the_us_names_no_us_number(chat):
+    replies = chat.send("I took my dose twice by mistake", metadata={"region": "UK"})
+    assert_emergency(replies, "utter_emergency_medication_mistake", region="UK")
+    assert "NHS 111" in replies[0]["text"] and "1-800" not in replies[0]["text"]
+
+
+@pytest.mark.parametrize("text", [
+    "I've been cutting back gradually on my methadone",
+    "cut my amount by a third so far",
+    "my doctor doubled my dose last month",
+    "I take my suboxone twice a day",
+    "cutting down slowly with my clinic's help",
+])
+def test_tapering_and_routines_are_not_emergencies(chat, text):
+    assert not is_emergency_reply(first(chat.send(text)))
+
+
+@pytest.mark.parametrize("text", ["I keep cutting my arms", "she has fresh cuts on her wrists"])
+def test_cutting_skin_is_self_harm(chat, text):
+    reply = first(chat.send(text))
+    assert is_emergency_reply(reply) and reply[0].startswith("utter_emergency_self_harm")
+
+
 # --- after a crisis: follow-up and the line that stays visible -------------------------------
 
 
@@ -144,6 +216,8 @@ def test_the_conversation_is_never_closed(chat):
     ("how does narcan reverse an overdose?", "utter_emergency_line_overdose"),
     ("what is the suicide rate for people with opioid use disorder?", "utter_emergency_line_suicide"),
     ("can withdrawal cause seizures?", "utter_emergency_line_medical_danger"),
+    ("what happens if you take a double dose of suboxone?",
+     "utter_emergency_line_medication_mistake"),
 ])
 def test_educational_mentions_get_an_answer_and_a_short_emergency_line(chat, text, line):
     replies = chat.send(text)
