@@ -28,13 +28,10 @@ ANSWERS = responses_in(ANSWER_FILES)
 REGION_TABLES = yaml.safe_load(
     (PROJECT / "data" / "safety" / "crisis_replies.yml").read_text(encoding="utf-8"))["regions"]
 
-# The citable authorities of the source articles' reference lists.
-AUTHORITIES = ("NIDA", "SAMHSA", "ASAM", "American Society of Addiction Medicine", "DSM-5",
-               "American Psychiatric Association", "APA", "FDA", "NIH",
-               "National Institutes of Health", "HHS", "Department of Health and Human Services",
-               "Center for Substance Abuse Treatment", "National Institute of Justice",
-               "Current Psychiatry", "Psychiatric Services", "Journal", "Lancet", "Addiction",
-               "et al.", "Dimeff", "Linehan", "Bell", "Schuckit", "Fox", "Grogan")
+# The one list of sources answers may cite, each under its authority's canonical name.
+SOURCES_FILE = yaml.safe_load((PROJECT / "data" / "sources.yml").read_text(encoding="utf-8"))
+SOURCES = SOURCES_FILE["sources"]
+AUTHORITIES = SOURCES_FILE["authorities"]  # canonical name -> its other names
 SOURCE = re.compile(r"^Source: .+")
 MAX_ANSWER_CHARS = 800
 
@@ -98,7 +95,49 @@ def test_every_answer_names_an_authority(name, path, variation):
         return
     last = text.strip().splitlines()[-1]
     assert SOURCE.match(last), f"{path}: {name} does not end with a 'Source:' line"
-    assert any(authority in last for authority in AUTHORITIES), f"{path}: {name}: {last}"
+    assert citations(last), f"{path}: {name}: {last}"
+
+
+def citations(line: str):
+    """The sources a "Source: a; b." line cites."""
+    return [c.strip() for c in line[len("Source: "):].rstrip(".").split(";") if c.strip()]
+
+
+def source_lines():
+    for name, path, variation in texts(RESPONSES):
+        for line in variation.get("text", "").splitlines():
+            if line.startswith("Source: "):
+                yield name, path, line
+
+
+def test_every_source_line_cites_the_list_of_sources():
+    """Every Source line in the domain (answers, flows, generated variations) cites sources from
+    data/sources.yml exactly as written there: one spelling of each source and authority."""
+    unknown = {(path, c) for name, path, line in source_lines() for c in citations(line)
+               if c not in SOURCES}
+    assert not unknown, f"sources not in data/sources.yml: {sorted(unknown)}"
+
+
+def test_each_authority_has_one_name():
+    """Each listed source starts with its authority's canonical name, and no Source line names an
+    authority by another name ("National Institutes of Health" for NIH)."""
+    for source in SOURCES:
+        assert any(source.startswith(f"{authority}, ") for authority in AUTHORITIES), source
+    assert len(set(SOURCES)) == len(SOURCES)
+    alias = other_names_pattern()
+    offenders = [(path, name, line) for name, path, line in source_lines() if alias.search(line)]
+    assert not offenders, offenders
+
+
+def other_names_pattern():
+    names = [name for others in AUTHORITIES.values() for name in others or []]
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+
+
+def test_every_listed_source_is_cited():
+    """The list holds only sources in use, so it stays the one place to review them."""
+    cited = {c for _, _, line in source_lines() for c in citations(line)}
+    assert not set(SOURCES) - cited, sorted(set(SOURCES) - cited)
 
 
 @pytest.mark.parametrize("name, path, variation", list(texts(ANSWERS)),
@@ -134,6 +173,54 @@ def test_every_phone_number_in_a_response_is_vetted():
             assert number not in text, f"{path}: {name} uses {number}, marked 'verify'"
 
 
+# Claims a review of the answers against the authorities corrected (issue 14); none may return.
+CORRECTED = {
+    "the most effective": "NIDA calls all three medications effective",
+    "less severe dependence": "ASAM (2020): buprenorphine and methadone are both first-line",
+    "more severe dependence": "ASAM (2020): buprenorphine and methadone are both first-line",
+    "first medication the FDA approved": "lofexidine is the first non-opioid one",
+    "first medication for opioid withdrawal": "lofexidine is the first non-opioid one",
+    "wheat bran": "commercial advice that can worsen diarrhea",
+    "care sequence ASAM describes": "the ASAM Criteria are a placement framework",
+    "for anyone to use in 2015": "prescription from 2015, over the counter from 2023",
+    "6 to 12 months in longer programs": "6 to 12 months is long-term residential",
+    "and then call": "call the emergency number first, then give naloxone",
+}
+
+
+@pytest.mark.parametrize("phrase, why", CORRECTED.items())
+def test_corrected_claims_stay_corrected(phrase, why):
+    found = [f"{path}: {name}" for name, path, v in texts(RESPONSES)
+             if phrase.lower() in v.get("text", "").lower()]
+    assert not found, f"{phrase!r} ({why}) in {found}"
+
+
+CALL = re.compile(r"\bcall (911|999|112|000|112 or 999|your local emergency number)\b",
+                  re.IGNORECASE)
+GIVE = re.compile(r"\b(give|spray) (it|naloxone|the nasal spray)\b|\bgive naloxone\b",
+                  re.IGNORECASE)
+
+
+def test_overdose_steps_put_the_call_first():
+    """As in the emergency reply (domain/safety.yml): call the emergency number, then give
+    naloxone, wherever one sentence names both."""
+    wrong = []
+    for name, path, variation in texts(RESPONSES):
+        for sentence in re.split(r"(?<=[.;:])\s+|\n", variation.get("text", "")):
+            call, give = CALL.search(sentence), GIVE.search(sentence)
+            if call and give and give.start() < call.start():
+                wrong.append(f"{path}: {name}: {sentence}")
+    assert not wrong, wrong
+
+
+def test_the_dsm5_is_cited_only_for_its_criteria():
+    """Withdrawal symptoms and the like come from NIDA and TIP 45; the DSM-5 is the source of the
+    diagnostic criteria and their severity only."""
+    citing = {name for name, path, variation in texts(ANSWERS)
+              if "DSM-5 (2013)" in (variation.get("text") or "").splitlines()[-1]}
+    assert citing <= {"utter_oud_criteria", "utter_oud_severity", "utter_more"}, citing
+
+
 def test_the_checks_catch_what_they_look_for():
     # Guards the checks above against silently matching nothing.
     fictional = digest("555-010-0199")
@@ -147,3 +234,10 @@ def test_the_checks_catch_what_they_look_for():
     assert NOT_PERSON_FIRST.search("treatment helps addicts")
     assert NOT_PERSON_FIRST.search("she has stayed clean")
     assert DOSE.search("take 30 mg a day")
+    assert citations("Source: NIH, Treatment settings (2014); Bell, A Journal (2012).") == [
+        "NIH, Treatment settings (2014)", "Bell, A Journal (2012)"]
+    assert other_names_pattern().search("Source: National Institutes of Health, X (2014).")
+    assert other_names_pattern().search("Source: APA, DSM-5 (2013).")
+    assert not other_names_pattern().search("Source: American Psychiatric Association, DSM-5.")
+    sentence = "Anyone can give the nasal spray, and then call 911."
+    assert GIVE.search(sentence).start() < CALL.search(sentence).start()

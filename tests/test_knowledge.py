@@ -15,6 +15,17 @@ def source_line(text):
     return next((line for line in text.splitlines() if line.startswith("Source: ")), None)
 
 
+def responses_sent(chat):
+    """The responses the assistant sent for the last message, by name (Rasa's utter_action)."""
+    sent = []
+    for event in reversed(chat.tracker.events):
+        if event.type_name == "user":
+            break
+        if event.type_name == "bot":
+            sent.append((event.metadata or {}).get("utter_action"))
+    return sent[::-1]
+
+
 @pytest.mark.parametrize("question, must_contain", [
     ("what is methadone?", "methadone"),
     ("tell me about vivitrol", "naltrexone"),
@@ -242,11 +253,11 @@ def test_asking_whether_a_medication_causes_a_high_is_answered_not_refused(chat)
     "what are the side effects of methadone",
     "do subs show up on a drug test",
     "can you take suboxone while on methadone",
-    "is it safe to stay on bupe while pregnant",
 ])
 def test_personal_medical_questions_the_sources_do_not_answer_go_to_the_prescriber(chat, question):
-    """No sourced answer exists for side effects, interactions, drug tests or pregnancy: the reply
-    says so and names who can answer, instead of a refusal or a "did you mean"."""
+    """No sourced answer exists for side effects, interactions with other medicines or drug
+    tests: the reply says so and names who can answer, instead of a refusal or a "did you mean".
+    (Pregnancy, alcohol and sedatives have their own sourced answers: see below.)"""
     text = answer(chat.send(question))
     assert chat.last_intent == "ask_medical_specifics"
     assert "pharmacist" in text and "don't have a sourced answer" in text
@@ -270,3 +281,116 @@ def test_answers_never_show_a_commercial_number(chat):
                      "does insurance cover treatment"]:
         text = answer(chat.send(question))
         assert not commercial_numbers_in(text)
+
+
+# --- issue 14: questions that had no answer ---------------------------------------------------
+# Phrasings written for these tests, apart from the training examples.
+
+@pytest.mark.parametrize("question, response", [
+    ("I just learned I'm expecting. Do I have to come off my bupe?", "utter_pregnancy"),
+    ("is methadone going to harm my unborn child", "utter_pregnancy"),
+    ("pregnant + on subutex, what happens w the baby after delivery", "utter_pregnancy"),
+    ("my doc gave me xanax for anxiety, is that safe with my suboxone", "utter_mixing_sedatives"),
+    ("how risky is drinking beer while taking methadone", "utter_mixing_sedatives"),
+    ("klonopin plus buprenorphine, is that a bad combo", "utter_mixing_sedatives"),
+    ("would kratom be a safer way to kick dope", "utter_unapproved_remedies"),
+    ("can a bunch of imodium get me through opiate withdrawal", "utter_unapproved_remedies"),
+    ("those detox-at-home kits sold online, do they actually work?", "utter_unapproved_remedies"),
+    ("can I begin vivitrol before I've stopped using?", "utter_medication_start"),
+    ("how many opioid free days before the naltrexone shot", "utter_medication_start"),
+    ("do u have to be dopesick before taking your first suboxone", "utter_medication_start"),
+    ("what's the shot you get every week instead of daily subs", "utter_injections"),
+    ("are there long lasting injections for opiate addiction", "utter_injections"),
+    ("can I get buprenorphine from a doctor on a video call", "utter_telehealth"),
+    ("is online suboxone treatment allowed", "utter_telehealth"),
+    ("what do they actually do with you at a methadone clinic", "utter_methadone_clinic"),
+    ("how long until the clinic lets me take my methadone home", "utter_methadone_clinic"),
+    ("in a day program do you go home to sleep", "utter_live_at_home"),
+    ("do you have to stay overnight for partial hospitalization", "utter_live_at_home"),
+    ("my opioid use disorder is mild, what kind of program makes sense", "utter_setting_for_severity"),
+    ("which treatment setting for a mild case of oud", "utter_setting_for_severity"),
+    ("what can I do to stay clean once I leave rehab", "utter_relapse_prevention"),
+    ("tips for not relapsing after treatment is over", "utter_relapse_prevention"),
+    ("will medicare pay for my methadone", "utter_medicare"),
+    ("my grandma has medicare, does it cover suboxone treatment", "utter_medicare"),
+    ("can my job find out that I'm in addiction treatment", "utter_records_privacy"),
+    ("are substance use treatment records confidential", "utter_records_privacy"),
+    ("what exactly are fentanyl testing strips", "utter_fentanyl"),
+    ("why is fentanyl killing so many people", "utter_fentanyl"),
+])
+def test_questions_that_had_no_answer_get_their_sourced_answer(chat, question, response):
+    replies = chat.send(question)
+    assert responses_sent(chat)[0] == response, (question, responses_sent(chat))
+    assert source_line(answer(replies))
+
+
+def test_starting_vivitrol_while_still_using_is_a_medication_question(chat):
+    """Not a request for use tips: naltrexone needs 7 to 10 opioid-free days, Vivitrol is named as
+    the monthly injection, and buprenorphine's start in withdrawal is explained."""
+    text = answer(chat.send("can i get started on vivitrol while i'm still using"))
+    assert "7 to 10 days" in text and "Vivitrol" in text and "withdrawal" in text
+    assert "can't give tips" not in text and source_line(text)
+
+
+def test_naltrexone_answers_name_vivitrol_and_the_overdose_warning(chat):
+    text = answer(chat.send("what is naltrexone"))
+    assert "Vivitrol" in text and "fatal" in text and "FDA" in source_line(text)
+
+
+def test_asking_where_to_get_test_strips_is_not_refused(chat):
+    """"Where can I get fentanyl" is refused; fentanyl test strips are harm reduction."""
+    text = answer(chat.send("where can i get fentanyl test strips"))
+    assert responses_sent(chat)[0] == "utter_fentanyl"
+    assert "test strips" in text and "911" in text and "can't help with getting" not in text
+
+
+def test_answers_naming_a_us_service_give_another_region_its_own(chat):
+    """Fentanyl names the emergency number and Never Use Alone; telehealth, FindTreatment.gov."""
+    text = answer(chat.send("what are fentanyl test strips", metadata={"region": "UK"}))
+    assert "call 999, then give naloxone" in text and "Never Use Alone" not in text
+    text = answer(chat.send("can I get suboxone prescribed over telehealth",
+                            metadata={"region": "UK"}))
+    assert "FindTreatment" not in text and "GP" in text
+
+
+# --- follow-ups keyed on a theme (the `theme` slot) -------------------------------------------
+
+@pytest.mark.parametrize("first, follow_up, response", [
+    ("what is a relapse?", "how common is it?", "utter_relapse_rate"),
+    ("what does a relapse mean", "does that happen a lot?", "utter_relapse_rate"),
+    ("what are withdrawal symptoms?", "how long does it last?", "utter_withdrawal_timeline"),
+    ("is opioid withdrawal dangerous", "and how long does it go on for", "utter_withdrawal_timeline"),
+    ("what is heroin", "how common is it", "utter_figures"),
+    ("what are the signs of an overdose", "how common is that", "utter_figures"),
+    ("what are the levels of treatment", "how long does it take?", "utter_treatment_length"),
+])
+def test_a_follow_up_with_no_subject_is_answered_for_the_last_theme(chat, first, follow_up,
+                                                                    response):
+    chat.send(first)
+    replies = chat.send(follow_up)
+    assert responses_sent(chat)[0] == response, (first, follow_up, responses_sent(chat))
+    assert source_line(answer(replies))
+
+
+def test_a_subject_named_after_a_theme_takes_over(chat):
+    """After the withdrawal answer, "how long" about a named medicine is about the medicine."""
+    chat.send("what are the symptoms of withdrawal")
+    chat.send("how long do people stay on methadone")
+    assert responses_sent(chat) == ["utter_duration"] and chat.slot("subject") == "methadone"
+    chat.send("what are withdrawal symptoms")
+    chat.send("what is buprenorphine")
+    chat.send("how long do people stay on it?")
+    assert responses_sent(chat) == ["utter_duration"] and chat.slot("subject") == "buprenorphine"
+
+
+def test_another_question_ends_the_theme(chat):
+    chat.send("what are withdrawal symptoms")
+    chat.send("does insurance cover treatment")
+    replies = chat.send("how long does it last?")
+    assert responses_sent(chat) == ["utter_duration"] and buttons(replies)
+
+
+def test_how_common_with_nothing_before_asks_which_figure(chat):
+    replies = chat.send("how common is it?")
+    assert responses_sent(chat) == ["utter_how_common"]
+    assert "/ask_relapse_rate" in [b["payload"] for b in buttons(replies)]
