@@ -138,7 +138,7 @@ def test_a_double_dose_gets_poison_control_and_when_to_call(chat, text):
     replies = chat.send(text)
     assert_emergency(replies, "utter_emergency_medication_mistake")
     reply = replies[0]["text"]
-    assert "call 911 now" in reply.splitlines()[0] and "sleepy" in reply.splitlines()[0]
+    assert reply.startswith("Call 911 now") and "sleepy" in reply.splitlines()[0]
     assert "1-800-222-1222" in reply and "Don't take any more" in reply
 
 
